@@ -1,0 +1,57 @@
+# cco: build, run and test. `make run` starts the daemon in the foreground on
+# the defaults; `make test` runs every check CI runs.
+
+GO      ?= go
+BIN     ?= bin/cco
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+PLATFORMS := darwin/amd64 darwin/arm64 windows/amd64
+FUZZTIME ?= 60s
+
+.PHONY: all build run test fmt-check vet unit e2e cross bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) .
+
+run: build
+	./$(BIN) daemon run
+
+test: fmt-check vet unit cross
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+	@for p in $(PLATFORMS); do \
+		echo "go vet (GOOS=$${p%/*} GOARCH=$${p#*/})"; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet ./... || exit 1; \
+	done
+
+# Unit and end-to-end tests under the race detector; the end-to-end tests
+# build the real binary with -race too (CCO_E2E_RACE).
+unit:
+	CCO_E2E_RACE=1 $(GO) test -race -count=1 -timeout 20m ./...
+
+e2e:
+	$(GO) test -count=1 -v ./test/
+
+cross:
+	@for p in $(PLATFORMS); do \
+		out=bin/cco-$${p%/*}-$${p#*/}; [ $${p%/*} = windows ] && out=$$out.exe; \
+		echo "go build $$out"; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $$out . || exit 1; \
+	done
+
+bench:
+	@echo "no benchmarks yet"
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./config/
+
+clean:
+	rm -rf bin

@@ -1,0 +1,168 @@
+// Package config loads, validates and edits cco's configuration: the
+// [daemon] table of CCO_HOME/config.toml, overridden by CCO_<KEY>
+// environment variables and then by command-line flags.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Source says where an effective value came from.
+type Source string
+
+const (
+	SourceDefault Source = "default"
+	SourceFile    Source = "file"
+	SourceEnv     Source = "env"
+	SourceFlag    Source = "flag"
+)
+
+// Config is the effective configuration of one cco process.
+type Config struct {
+	Port                int
+	Host                string
+	LogLevel            string
+	LogFormat           string
+	LogRotationSize     int64
+	LogMaxFiles         int
+	CacheSize           int64
+	CacheTTL            time.Duration
+	DatabaseURL         string
+	UpstreamURL         string
+	AutoStart           bool
+	HealthChecks        bool
+	HealthCheckInterval time.Duration
+	MaxBodySize         int64
+
+	// Prices overrides the built-in price table, by model family.
+	Prices map[string]Price
+
+	Home    string            // CCO_HOME
+	File    string            // the config file read (it may not exist)
+	Sources map[string]Source // key name -> where its value came from
+	raw     map[string]string // key name -> value as given, for show/get
+}
+
+// Price is the cost of a model family in US dollars per million tokens.
+type Price struct {
+	Input      float64 `json:"input"`
+	Output     float64 `json:"output"`
+	CacheRead  float64 `json:"cache_read"`
+	CacheWrite float64 `json:"cache_write"`
+}
+
+// ErrInvalid marks every configuration error, so callers can map it to the
+// usage/config exit code.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Error is one bad value: where it came from, which key, and what is allowed.
+type Error struct {
+	Where   string // file path, environment variable or flag
+	Key     string
+	Msg     string
+	Allowed string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Where)
+	if e.Key != "" {
+		b.WriteString(": " + e.Key)
+	}
+	b.WriteString(": " + e.Msg)
+	if e.Allowed != "" {
+		b.WriteString(" (allowed: " + e.Allowed + ")")
+	}
+	return b.String()
+}
+
+func (e *Error) Is(target error) bool { return target == ErrInvalid }
+
+// Addr is the host:port the daemon listens on.
+func (c *Config) Addr() string {
+	return joinHostPort(c.Host, c.Port)
+}
+
+// URL is the base URL clients use to reach the daemon.
+func (c *Config) URL() string {
+	host := c.Host
+	switch host {
+	case "0.0.0.0", "", "::", "[::]":
+		host = "127.0.0.1"
+	}
+	return "http://" + joinHostPort(host, c.Port)
+}
+
+func joinHostPort(host string, port int) string {
+	host = strings.Trim(host, "[]")
+	if strings.Contains(host, ":") {
+		return "[" + host + "]:" + strconv.Itoa(port)
+	}
+	return host + ":" + strconv.Itoa(port)
+}
+
+// DatabasePath resolves database_url to a file path; relative paths are
+// under CCO_HOME so that the service and a terminal agree on one file.
+func (c *Config) DatabasePath() string {
+	p := strings.TrimPrefix(c.DatabaseURL, "sqlite://")
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.Home, p)
+}
+
+// Value is the effective value of a key as cco shows it.
+func (c *Config) Value(name string) string { return c.raw[name] }
+
+// Paths of the files cco keeps in CCO_HOME.
+func (c *Config) LogPath() string   { return filepath.Join(c.Home, "daemon.log") }
+func (c *Config) PidPath() string   { return filepath.Join(c.Home, "daemon.pid") }
+func (c *Config) LockPath() string  { return filepath.Join(c.Home, "daemon.lock") }
+func (c *Config) TokenPath() string { return filepath.Join(c.Home, "daemon.token") }
+
+// HomeDir resolves CCO_HOME: the variable when set, else ~/.cco.
+func HomeDir() (string, error) {
+	if h := os.Getenv("CCO_HOME"); h != "" {
+		abs, err := filepath.Abs(h)
+		if err != nil {
+			return "", fmt.Errorf("resolving CCO_HOME %q: %w", h, err)
+		}
+		return abs, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the home directory for ~/.cco: %w; set CCO_HOME", err)
+	}
+	return filepath.Join(home, ".cco"), nil
+}
+
+// EnsureHome creates CCO_HOME private to the user, and refuses a path that
+// is not a directory rather than deleting anything.
+func EnsureHome(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case err == nil && !fi.IsDir():
+		return fmt.Errorf("CCO_HOME %s is a file, not a directory; move it away or set CCO_HOME to another path", dir)
+	case err == nil:
+		if fi.Mode().Perm()&0o077 != 0 {
+			// The token and the usage database live here: keep them private.
+			if err := os.Chmod(dir, 0o700); err != nil {
+				return fmt.Errorf("making CCO_HOME %s private (mode 0700): %w", dir, err)
+			}
+		}
+		return nil
+	case errors.Is(err, os.ErrNotExist):
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("creating CCO_HOME %s: %w", dir, err)
+		}
+		return nil
+	default:
+		return fmt.Errorf("checking CCO_HOME %s: %w", dir, err)
+	}
+}

@@ -1,0 +1,224 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// isolate gives the test its own CCO_HOME and HOME and clears CCO_* keys.
+func isolate(t *testing.T) string {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("CCO_HOME", filepath.Join(home, ".cco"))
+	for _, k := range Keys {
+		t.Setenv(k.EnvName(), "")
+	}
+	return filepath.Join(home, ".cco")
+}
+
+func writeConfig(t *testing.T, home, body string) string {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(home, 0o700))
+	p := DefaultFile(home)
+	require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+	return p
+}
+
+func TestDefaults(t *testing.T) {
+	home := isolate(t)
+	c, err := Load(Options{})
+	require.NoError(t, err)
+	assert.Equal(t, 3000, c.Port)
+	assert.Equal(t, "127.0.0.1", c.Host)
+	assert.Equal(t, "info", c.LogLevel)
+	assert.Equal(t, "text", c.LogFormat)
+	assert.EqualValues(t, 10<<20, c.LogRotationSize)
+	assert.Equal(t, 5, c.LogMaxFiles)
+	assert.EqualValues(t, 1<<30, c.CacheSize)
+	assert.Equal(t, time.Hour, c.CacheTTL)
+	assert.Equal(t, "sqlite://analytics.db", c.DatabaseURL)
+	assert.Equal(t, filepath.Join(home, "analytics.db"), c.DatabasePath())
+	assert.Equal(t, "https://api.anthropic.com", c.UpstreamURL)
+	assert.True(t, c.AutoStart)
+	assert.True(t, c.HealthChecks)
+	assert.Equal(t, 30*time.Second, c.HealthCheckInterval)
+	assert.Equal(t, home, c.Home)
+	assert.Equal(t, "http://127.0.0.1:3000", c.URL())
+	for _, k := range Keys {
+		assert.Equal(t, SourceDefault, c.Sources[k.Name], k.Name)
+	}
+}
+
+func TestValidationBounds(t *testing.T) {
+	cases := []struct {
+		key, good, bad string
+	}{
+		{"port", "1", "0"},
+		{"port", "65535", "65536"},
+		{"port", "8080", "abc"},
+		{"host", "localhost", "bad host!"},
+		{"host", "::1", "-lead.example"},
+		{"log_level", "debug", "verbose"},
+		{"log_level", "error", "INFO "},
+		{"log_format", "json", "xml"},
+		{"log_rotation_size", "1MiB", "1048575"},
+		{"log_rotation_size", "1048576", "1KB"},
+		{"log_max_files", "1", "0"},
+		{"log_max_files", "1000", "1001"},
+		{"cache_size", "1", "0"},
+		{"cache_size", "512MiB", "12XB"},
+		{"cache_size", "1GB", "-5"},
+		{"cache_ttl", "1", "0"},
+		{"cache_ttl", "90s", "-1"},
+		{"cache_ttl", "2h", "soon"},
+		{"database_url", "sqlite:///tmp/x.db", "postgres://x"},
+		{"database_url", "sqlite://a.db", "sqlite://"},
+		{"upstream_url", "http://127.0.0.1:9", "ftp://x"},
+		{"upstream_url", "https://api.anthropic.com/", "https://"},
+		{"auto_start", "false", "maybe"},
+		{"health_checks", "true", "2"},
+		{"health_check_interval", "1", "0"},
+		{"max_body_size", "1", "0"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.key+"="+tc.good+"|"+tc.bad, func(t *testing.T) {
+			isolate(t)
+			t.Setenv("CCO_"+strings.ToUpper(tc.key), tc.good)
+			_, err := Load(Options{})
+			require.NoError(t, err)
+
+			t.Setenv("CCO_"+strings.ToUpper(tc.key), tc.bad)
+			_, err = Load(Options{})
+			require.Error(t, err)
+			assert.ErrorIs(t, err, ErrInvalid)
+			assert.Contains(t, err.Error(), "CCO_"+strings.ToUpper(tc.key))
+			assert.Contains(t, err.Error(), "allowed:")
+		})
+	}
+}
+
+func TestSizesAndDurations(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "512": 512, "1KB": 1000, "1KiB": 1024, "512MiB": 512 << 20, "1GB": 1e9, "1.5GiB": 3 << 29, "2 gib": 2 << 30} {
+		got, err := ParseSize(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{"", "MiB", "1ZB", "1e9", "-1", "99999999999TiB"} {
+		_, err := ParseSize(bad)
+		assert.Error(t, err, bad)
+	}
+	assert.Equal(t, "1GiB", FormatSize(1<<30))
+	assert.Equal(t, "1000", FormatSize(1000))
+}
+
+func TestPrecedence(t *testing.T) {
+	home := isolate(t)
+	writeConfig(t, home, "[daemon]\nport = 4001\nhost = \"localhost\"\nlog_level = \"warn\"\n")
+	t.Setenv("CCO_HOST", "127.0.0.2")
+	t.Setenv("CCO_LOG_LEVEL", "error")
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	AddFlags(fs, "log_level", "port")
+	require.NoError(t, fs.Parse([]string{"--log-level=debug"}))
+
+	c, err := Load(Options{Flags: fs})
+	require.NoError(t, err)
+	assert.Equal(t, 4001, c.Port)
+	assert.Equal(t, SourceFile, c.Sources["port"])
+	assert.Equal(t, "127.0.0.2", c.Host)
+	assert.Equal(t, SourceEnv, c.Sources["host"])
+	assert.Equal(t, "debug", c.LogLevel)
+	assert.Equal(t, SourceFlag, c.Sources["log_level"])
+	assert.Equal(t, SourceDefault, c.Sources["cache_size"])
+	assert.Equal(t, []string{"--log-level=debug"}, FlagArgs(fs))
+}
+
+func TestBadFlagNamed(t *testing.T) {
+	isolate(t)
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	AddFlags(fs, "port")
+	require.NoError(t, fs.Parse([]string{"--port", "99999"}))
+	_, err := Load(Options{Flags: fs})
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "flag --port: 99999 is out of range")
+}
+
+func TestUnknownKeyAndTable(t *testing.T) {
+	home := isolate(t)
+	p := writeConfig(t, home, "[daemon]\nprot = 1\n[extra]\nx = 1\n")
+	_, err := Load(Options{})
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), p+": daemon.prot: unknown key")
+	assert.Contains(t, err.Error(), p+": extra: unknown table or key")
+}
+
+func TestFileValueErrorNamesFileKeyValue(t *testing.T) {
+	home := isolate(t)
+	p := writeConfig(t, home, "[daemon]\nport = 70000\ncache_size = \"lots\"\n")
+	_, err := Load(Options{})
+	require.Error(t, err)
+	msg := err.Error()
+	assert.Contains(t, msg, p+": daemon.port: 70000 is out of range (allowed: an integer from 1 to 65535)")
+	assert.Contains(t, msg, p+`: daemon.cache_size: "lots" is not a size`)
+}
+
+func TestSyntaxErrorHasLine(t *testing.T) {
+	home := isolate(t)
+	p := writeConfig(t, home, "[daemon]\nport = 3000\nhost = \"unterminated\n")
+	_, err := Load(Options{})
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), p+":3:")
+	assert.Contains(t, err.Error(), "TOML syntax error")
+}
+
+func TestBinaryJunk(t *testing.T) {
+	home := isolate(t)
+	writeConfig(t, home, "\x00\x01\xff\xfe junk")
+	_, err := Load(Options{})
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "binary data")
+}
+
+func TestPrices(t *testing.T) {
+	home := isolate(t)
+	writeConfig(t, home, "[prices.\"claude-sonnet\"]\ninput = 3\noutput = 15.5\ncache_read = 0.3\ncache_write = 3.75\n")
+	c, err := Load(Options{})
+	require.NoError(t, err)
+	assert.Equal(t, Price{Input: 3, Output: 15.5, CacheRead: 0.3, CacheWrite: 3.75}, c.Prices["claude-sonnet"])
+
+	writeConfig(t, home, "[prices.opus]\ninput = -1\nouptut = 2\n")
+	_, err = Load(Options{})
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "prices.opus.input")
+	assert.Contains(t, err.Error(), "prices.opus.ouptut: unknown field")
+}
+
+func TestHomeIsAFile(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "cco")
+	require.NoError(t, os.WriteFile(f, []byte("x"), 0o600))
+	err := EnsureHome(f)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "is a file")
+	b, _ := os.ReadFile(f)
+	assert.Equal(t, "x", string(b), "nothing deleted")
+}
+
+func TestEnsureHomeMode(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "h")
+	require.NoError(t, EnsureHome(dir))
+	fi, err := os.Stat(dir)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
+	require.NoError(t, os.Chmod(dir, 0o755))
+	require.NoError(t, EnsureHome(dir))
+	fi, _ = os.Stat(dir)
+	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
+}

@@ -1,0 +1,335 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// kind says how a key's raw value (a TOML value, or a string from the
+// environment or a flag) is parsed and written back.
+type kind int
+
+const (
+	kindInt kind = iota
+	kindString
+	kindSize
+	kindSeconds
+	kindBool
+)
+
+// Key describes one configuration key: its default, what is allowed, and how
+// a parsed value lands in Config.
+type Key struct {
+	Name    string
+	Default string
+	Allowed string
+	kind    kind
+	check   func(v any) error
+	assign  func(c *Config, v any)
+}
+
+// EnvName is the environment variable that overrides the key.
+func (k Key) EnvName() string { return "CCO_" + strings.ToUpper(k.Name) }
+
+// FlagName is the command-line flag that overrides the key, where one exists.
+func (k Key) FlagName() string { return strings.ReplaceAll(k.Name, "_", "-") }
+
+// Keys lists every configuration key in the order they are shown.
+var Keys = []Key{
+	{Name: "port", Default: "3000", Allowed: "an integer from 1 to 65535", kind: kindInt,
+		check:  intRange(1, 65535),
+		assign: func(c *Config, v any) { c.Port = int(v.(int64)) }},
+	{Name: "host", Default: "127.0.0.1", Allowed: "an IP address or host name", kind: kindString,
+		check:  checkHost,
+		assign: func(c *Config, v any) { c.Host = v.(string) }},
+	{Name: "log_level", Default: "info", Allowed: "one of debug, info, warn, error", kind: kindString,
+		check:  oneOf("debug", "info", "warn", "error"),
+		assign: func(c *Config, v any) { c.LogLevel = v.(string) }},
+	{Name: "log_format", Default: "text", Allowed: "one of text, json", kind: kindString,
+		check:  oneOf("text", "json"),
+		assign: func(c *Config, v any) { c.LogFormat = v.(string) }},
+	{Name: "log_rotation_size", Default: "10MiB", Allowed: "a size of at least 1MiB (bytes, or with a unit such as 10MiB or 20MB)", kind: kindSize,
+		check:  sizeAtLeast(1 << 20),
+		assign: func(c *Config, v any) { c.LogRotationSize = v.(int64) }},
+	{Name: "log_max_files", Default: "5", Allowed: "an integer from 1 to 1000", kind: kindInt,
+		check:  intRange(1, 1000),
+		assign: func(c *Config, v any) { c.LogMaxFiles = int(v.(int64)) }},
+	{Name: "cache_size", Default: "1GiB", Allowed: "a size greater than 0 (bytes, or with a unit such as 512MiB or 1GB)", kind: kindSize,
+		check:  sizeAtLeast(1),
+		assign: func(c *Config, v any) { c.CacheSize = v.(int64) }},
+	{Name: "cache_ttl", Default: "3600", Allowed: "a duration greater than 0 (seconds, or with a unit such as 90s, 30m or 2h)", kind: kindSeconds,
+		check:  positiveDuration,
+		assign: func(c *Config, v any) { c.CacheTTL = v.(time.Duration) }},
+	{Name: "database_url", Default: "sqlite://analytics.db", Allowed: "sqlite://PATH (a relative PATH is under CCO_HOME)", kind: kindString,
+		check:  checkDatabaseURL,
+		assign: func(c *Config, v any) { c.DatabaseURL = v.(string) }},
+	{Name: "upstream_url", Default: "https://api.anthropic.com", Allowed: "an http:// or https:// URL with a host", kind: kindString,
+		check:  checkUpstream,
+		assign: func(c *Config, v any) { c.UpstreamURL = strings.TrimRight(v.(string), "/") }},
+	{Name: "auto_start", Default: "true", Allowed: "true or false", kind: kindBool,
+		assign: func(c *Config, v any) { c.AutoStart = v.(bool) }},
+	{Name: "health_checks", Default: "true", Allowed: "true or false", kind: kindBool,
+		assign: func(c *Config, v any) { c.HealthChecks = v.(bool) }},
+	{Name: "health_check_interval", Default: "30", Allowed: "a duration greater than 0 (seconds, or with a unit such as 90s or 5m)", kind: kindSeconds,
+		check:  positiveDuration,
+		assign: func(c *Config, v any) { c.HealthCheckInterval = v.(time.Duration) }},
+	{Name: "max_body_size", Default: "32MiB", Allowed: "a size greater than 0 (bytes, or with a unit such as 32MiB)", kind: kindSize,
+		check:  sizeAtLeast(1),
+		assign: func(c *Config, v any) { c.MaxBodySize = v.(int64) }},
+}
+
+// LookupKey finds a key by name, accepting the flag spelling (cache-size) too.
+func LookupKey(name string) (Key, bool) {
+	name = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), "-", "_")
+	for _, k := range Keys {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
+
+// KeyNames is the list shown when a key is not known.
+func KeyNames() string {
+	names := make([]string, len(Keys))
+	for i, k := range Keys {
+		names[i] = k.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// parse turns a raw value into the key's Go type and validates it.
+func (k Key) parse(raw any) (any, error) {
+	var v any
+	var err error
+	switch k.kind {
+	case kindInt:
+		v, err = toInt(raw)
+	case kindString:
+		s, ok := raw.(string)
+		if !ok {
+			return nil, fmt.Errorf("want a string, got %s", describe(raw))
+		}
+		v = strings.TrimSpace(s)
+	case kindSize:
+		v, err = toSize(raw)
+	case kindSeconds:
+		v, err = toSeconds(raw)
+	case kindBool:
+		v, err = toBool(raw)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if k.check != nil {
+		if err := k.check(v); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// tomlLiteral renders a command-line value as the TOML literal that keeps
+// its meaning: numbers stay numbers, sizes with units become strings.
+func (k Key) tomlLiteral(value string) (string, error) {
+	if _, err := k.parse(value); err != nil {
+		return "", err
+	}
+	value = strings.TrimSpace(value)
+	switch k.kind {
+	case kindInt:
+		return value, nil
+	case kindBool:
+		b, _ := toBool(value)
+		return strconv.FormatBool(b), nil
+	case kindSize, kindSeconds:
+		if _, err := strconv.ParseInt(value, 10, 64); err == nil {
+			return value, nil
+		}
+	}
+	return strconv.Quote(value), nil
+}
+
+func describe(raw any) string {
+	switch raw.(type) {
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int64, int, float64:
+		return "a number"
+	case map[string]any:
+		return "a table"
+	case []any:
+		return "an array"
+	}
+	return fmt.Sprintf("%T", raw)
+}
+
+func toInt(raw any) (int64, error) {
+	switch v := raw.(type) {
+	case int64:
+		return v, nil
+	case int:
+		return int64(v), nil
+	case string:
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a whole number", v)
+		}
+		return n, nil
+	}
+	return 0, fmt.Errorf("want a whole number, got %s", describe(raw))
+}
+
+func toBool(raw any) (bool, error) {
+	switch v := raw.(type) {
+	case bool:
+		return v, nil
+	case string:
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "true", "1", "yes", "on":
+			return true, nil
+		case "false", "0", "no", "off":
+			return false, nil
+		}
+		return false, fmt.Errorf("%q is not a boolean", v)
+	}
+	return false, fmt.Errorf("want true or false, got %s", describe(raw))
+}
+
+var sizeRE = regexp.MustCompile(`^(\d+(?:\.\d+)?)\s*([A-Za-z]*)$`)
+
+var sizeUnits = map[string]float64{
+	"": 1, "b": 1,
+	"k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9, "t": 1e12, "tb": 1e12,
+	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+}
+
+// ParseSize reads a byte count: plain bytes, or a number with a decimal (KB,
+// MB, GB) or binary (KiB, MiB, GiB) unit.
+func ParseSize(s string) (int64, error) {
+	m := sizeRE.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return 0, fmt.Errorf("%q is not a size (use bytes, or a unit such as 512MiB or 1GB)", s)
+	}
+	mult, ok := sizeUnits[strings.ToLower(m[2])]
+	if !ok {
+		return 0, fmt.Errorf("%q has an unknown unit %q (use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB)", s, m[2])
+	}
+	n, err := strconv.ParseFloat(m[1], 64)
+	if err != nil || n*mult > 1<<62 {
+		return 0, fmt.Errorf("%q is too large", s)
+	}
+	return int64(n * mult), nil
+}
+
+func toSize(raw any) (int64, error) {
+	switch v := raw.(type) {
+	case int64:
+		return v, nil
+	case int:
+		return int64(v), nil
+	case string:
+		return ParseSize(v)
+	}
+	return 0, fmt.Errorf("want a size, got %s", describe(raw))
+}
+
+func toSeconds(raw any) (time.Duration, error) {
+	switch v := raw.(type) {
+	case int64:
+		if v > int64(1<<62/time.Second) {
+			return 0, fmt.Errorf("%d seconds is too long", v)
+		}
+		return time.Duration(v) * time.Second, nil
+	case int:
+		return toSeconds(int64(v))
+	case string:
+		s := strings.TrimSpace(v)
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return toSeconds(n)
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a duration (use seconds, or a unit such as 90s, 30m or 2h)", v)
+		}
+		return d, nil
+	}
+	return 0, fmt.Errorf("want a number of seconds, got %s", describe(raw))
+}
+
+func intRange(lo, hi int64) func(any) error {
+	return func(v any) error {
+		if n := v.(int64); n < lo || n > hi {
+			return fmt.Errorf("%d is out of range", n)
+		}
+		return nil
+	}
+}
+
+func sizeAtLeast(min int64) func(any) error {
+	return func(v any) error {
+		if n := v.(int64); n < min {
+			return fmt.Errorf("%d bytes is too small", n)
+		}
+		return nil
+	}
+}
+
+func positiveDuration(v any) error {
+	if d := v.(time.Duration); d <= 0 {
+		return fmt.Errorf("%s is not greater than 0", d)
+	}
+	return nil
+}
+
+func oneOf(allowed ...string) func(any) error {
+	return func(v any) error {
+		for _, a := range allowed {
+			if v.(string) == a {
+				return nil
+			}
+		}
+		return fmt.Errorf("%q is not allowed", v)
+	}
+}
+
+var hostnameRE = regexp.MustCompile(`^(?i:[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.(?i:[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?))*$`)
+
+func checkHost(v any) error {
+	h := v.(string)
+	if net.ParseIP(strings.Trim(h, "[]")) != nil {
+		return nil
+	}
+	if h == "" || len(h) > 253 || !hostnameRE.MatchString(h) {
+		return fmt.Errorf("%q is not an IP address or host name", h)
+	}
+	return nil
+}
+
+func checkDatabaseURL(v any) error {
+	s := v.(string)
+	path, ok := strings.CutPrefix(s, "sqlite://")
+	if !ok || path == "" {
+		return fmt.Errorf("%q is not a sqlite:// URL with a path", s)
+	}
+	return nil
+}
+
+func checkUpstream(v any) error {
+	s := v.(string)
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http or https URL", s)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q must not have a query or fragment", s)
+	}
+	return nil
+}

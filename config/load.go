@@ -1,0 +1,158 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	toml "github.com/pelletier/go-toml/v2"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// Options says where Load looks.
+type Options struct {
+	Home  string         // CCO_HOME; HomeDir() when empty
+	File  string         // --config; Home/config.toml when empty
+	Flags *pflag.FlagSet // flags registered by AddFlags; may be nil
+}
+
+// DefaultFile is the config file inside CCO_HOME.
+func DefaultFile(home string) string { return filepath.Join(home, "config.toml") }
+
+// Load builds the effective configuration: default < file < env < flag.
+// Every bad value is reported, not only the first.
+func Load(opts Options) (*Config, error) {
+	if opts.Home == "" {
+		h, err := HomeDir()
+		if err != nil {
+			return nil, err
+		}
+		opts.Home = h
+	}
+	if opts.File == "" {
+		opts.File = DefaultFile(opts.Home)
+	} else if abs, err := filepath.Abs(opts.File); err == nil {
+		opts.File = abs
+	}
+	data, err := os.ReadFile(opts.File)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, &Error{Where: opts.File, Msg: fmt.Sprintf("cannot read: %v", err)}
+	}
+	v, err := parseFile(opts.File, data)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	errs = append(errs, unknownKeys(opts.File, v)...)
+
+	c := &Config{Home: opts.Home, File: opts.File, Sources: map[string]Source{}, raw: map[string]string{}}
+	for _, k := range Keys {
+		path := "daemon." + k.Name
+		v.SetDefault(path, k.Default)
+		_ = v.BindEnv(path, k.EnvName())
+		raw := v.Get(path)
+		where, key, src := opts.File, path, SourceDefault
+		if v.InConfig(path) {
+			src = SourceFile
+		}
+		if raw == nil {
+			// A [daemon] that is not a table shadows the defaults; that
+			// mistake is reported by unknownKeys.
+			raw, src = k.Default, SourceDefault
+		}
+		if os.Getenv(k.EnvName()) != "" {
+			where, key, src = "environment variable "+k.EnvName(), "", SourceEnv
+		}
+		if opts.Flags != nil {
+			// Flags are read as typed strings so a bad one gets the same
+			// message as a bad file value, not a silent cast to zero.
+			if f := opts.Flags.Lookup(k.FlagName()); f != nil && f.Changed {
+				raw, where, key, src = f.Value.String(), "flag --"+k.FlagName(), "", SourceFlag
+			}
+		}
+		val, err := k.parse(raw)
+		if err != nil {
+			if src == SourceDefault {
+				panic(fmt.Sprintf("config: default of %s is invalid: %v", k.Name, err))
+			}
+			errs = append(errs, &Error{Where: where, Key: key, Msg: err.Error(), Allowed: k.Allowed})
+			continue
+		}
+		k.assign(c, val)
+		c.Sources[k.Name] = src
+		c.raw[k.Name] = format(k, val)
+	}
+	prices, perrs := parsePrices(opts.File, v)
+	errs = append(errs, perrs...)
+	c.Prices = prices
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// parseFile reads TOML through viper, turning a syntax error into one that
+// names the file and line.
+func parseFile(file string, data []byte) (*viper.Viper, error) {
+	v := viper.New()
+	v.SetConfigType("toml")
+	if len(data) == 0 {
+		return v, nil
+	}
+	if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
+		return nil, &Error{Where: file, Msg: "is not a text file (it holds binary data); fix it or move it away"}
+	}
+	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			row, col := de.Position()
+			return nil, &Error{Where: fmt.Sprintf("%s:%d:%d", file, row, col), Msg: "TOML syntax error: " + de.Error()}
+		}
+		return nil, &Error{Where: file, Msg: "TOML syntax error: " + err.Error()}
+	}
+	return v, nil
+}
+
+// unknownKeys catches typos: every key in the file must be a known one.
+func unknownKeys(file string, v *viper.Viper) []error {
+	var errs []error
+	settings := v.AllSettings()
+	tops := make([]string, 0, len(settings))
+	for t := range settings {
+		tops = append(tops, t)
+	}
+	sort.Strings(tops)
+	for _, top := range tops {
+		switch top {
+		case "daemon", "prices":
+		default:
+			errs = append(errs, &Error{Where: file, Key: top, Msg: "unknown table or key", Allowed: "the tables [daemon] and [prices]"})
+			continue
+		}
+		table, ok := settings[top].(map[string]any)
+		if !ok {
+			errs = append(errs, &Error{Where: file, Key: top, Msg: "must be a table, written [" + top + "]"})
+			continue
+		}
+		if top != "daemon" {
+			continue
+		}
+		names := make([]string, 0, len(table))
+		for name := range table {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			if _, ok := LookupKey(name); !ok || strings.Contains(name, "-") {
+				errs = append(errs, &Error{Where: file, Key: "daemon." + name, Msg: "unknown key", Allowed: KeyNames()})
+			}
+		}
+	}
+	return errs
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/anthropics/cco/config"
+	"gopkg.in/natefinch/lumberjack.v2"
+)
+
+// logSink is the daemon's logger: slog into a lumberjack-rotated file, and
+// to stderr too when a person is watching. Level and format can change on
+// reload without replacing the *slog.Logger the rest of the code holds.
+type logSink struct {
+	out     io.Writer
+	file    *lumberjack.Logger
+	level   slog.LevelVar
+	handler atomic.Pointer[slog.Handler]
+}
+
+func openLog(cfg *config.Config, alsoStderr io.Writer) (*slog.Logger, *logSink, error) {
+	// Create the file with O_APPEND first: lumberjack then appends to it too,
+	// so lines from a spawner or a second process never overwrite each other.
+	f, err := os.OpenFile(cfg.LogPath(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening the log %s: %w", cfg.LogPath(), err)
+	}
+	f.Close()
+	file := &lumberjack.Logger{
+		Filename:   cfg.LogPath(),
+		MaxSize:    megabytes(cfg.LogRotationSize),
+		MaxBackups: cfg.LogMaxFiles,
+	}
+	// lumberjack opens lazily; open now so a bad path fails at start.
+	if _, err := file.Write(nil); err != nil {
+		return nil, nil, fmt.Errorf("opening the log %s: %w", cfg.LogPath(), err)
+	}
+	s := &logSink{file: file, out: file}
+	if alsoStderr != nil {
+		s.out = &teeWriter{file: file, term: alsoStderr}
+	}
+	s.apply(cfg)
+	return slog.New(&sinkHandler{sink: s}), s, nil
+}
+
+// megabytes converts log_rotation_size to lumberjack's unit, which is MB
+// (2^20 bytes), rounding down but never to zero (zero means 100 MB there).
+func megabytes(n int64) int {
+	if mb := int(n >> 20); mb > 0 {
+		return mb
+	}
+	return 1
+}
+
+// apply takes the logging settings of cfg (used at start and on reload).
+func (s *logSink) apply(cfg *config.Config) {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	s.level.Set(lvl)
+	s.file.MaxSize = megabytes(cfg.LogRotationSize)
+	s.file.MaxBackups = cfg.LogMaxFiles
+	opts := &slog.HandlerOptions{Level: &s.level}
+	var h slog.Handler
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(s.out, opts)
+	} else {
+		h = slog.NewTextHandler(s.out, opts)
+	}
+	s.handler.Store(&h)
+}
+
+func (s *logSink) Close() error { return s.file.Close() }
+
+// sinkHandler forwards to whichever handler the sink holds now.
+type sinkHandler struct {
+	sink  *logSink
+	attrs []slog.Attr
+	group string
+}
+
+func (h *sinkHandler) current() slog.Handler {
+	inner := *h.sink.handler.Load()
+	if h.group != "" {
+		inner = inner.WithGroup(h.group)
+	}
+	if len(h.attrs) > 0 {
+		inner = inner.WithAttrs(h.attrs)
+	}
+	return inner
+}
+
+func (h *sinkHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.sink.level.Level()
+}
+
+func (h *sinkHandler) Handle(ctx context.Context, r slog.Record) error {
+	return h.current().Handle(ctx, r)
+}
+
+func (h *sinkHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &sinkHandler{sink: h.sink, group: h.group, attrs: append(append([]slog.Attr{}, h.attrs...), attrs...)}
+}
+
+func (h *sinkHandler) WithGroup(name string) slog.Handler {
+	if h.group != "" {
+		name = h.group + "." + name
+	}
+	return &sinkHandler{sink: h.sink, group: name, attrs: h.attrs}
+}
+
+// teeWriter writes every line to the file and, best effort, to a terminal:
+// a closed terminal must never stop the daemon logging to its file.
+type teeWriter struct {
+	mu   sync.Mutex
+	file io.Writer
+	term io.Writer
+}
+
+func (t *teeWriter) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.term != nil {
+		if _, err := t.term.Write(p); err != nil {
+			t.term = nil
+		}
+	}
+	return t.file.Write(p)
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

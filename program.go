@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/anthropics/cco/config"
+	"github.com/anthropics/cco/server"
+	"github.com/kardianos/service"
+)
+
+// shutdownTimeout bounds the drain on stop: streams still running after it
+// are cut so that a stop always finishes.
+const shutdownTimeout = 10 * time.Second
+
+// program runs the CCO server under kardianos/service. Start returns as
+// soon as the listener is bound; Stop drains and returns.
+type program struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	logs    *logSink
+	manager string
+
+	srv   *server.Server
+	fatal chan error // a failure that must end the process non-zero
+	err   error      // the fatal error that ended the run, if any
+}
+
+func newProgram(cfg *config.Config, log *slog.Logger, logs *logSink, manager string) *program {
+	return &program{cfg: cfg, log: log, logs: logs, manager: manager, fatal: make(chan error, 1)}
+}
+
+func (p *program) Start(s service.Service) error {
+	p.srv = server.New(server.Options{Config: p.cfg, Logger: p.log, Version: version, Manager: p.manager})
+	if err := p.srv.Listen(); err != nil {
+		return err
+	}
+	go func() {
+		if err := p.srv.Serve(); err != nil {
+			p.fail(err)
+		}
+	}()
+	p.log.Info("cco daemon started", "url", p.cfg.URL(), "pid", os.Getpid(), "version", version, "manager", p.manager)
+	return nil
+}
+
+func (p *program) Stop(s service.Service) error {
+	p.log.Info("cco daemon stopping", "reason", stopReason(p.err))
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	err := p.srv.Shutdown(ctx)
+	p.log.Info("cco daemon stopped")
+	return err
+}
+
+// fail records a fatal error; the wait loop turns it into a stop and the
+// run into a non-zero exit, so a service manager restarts the daemon.
+func (p *program) fail(err error) {
+	select {
+	case p.fatal <- err:
+	default:
+	}
+}
+
+// wait blocks until a signal (ctx) or a fatal error. kardianos calls it in
+// place of its own signal handling, so signals are cco's to interpret.
+func (p *program) wait(ctx context.Context) func() {
+	return func() {
+		select {
+		case <-ctx.Done():
+		case err := <-p.fatal:
+			p.err = err
+			p.log.Error("cco daemon failing", "err", err)
+		}
+	}
+}
+
+func stopReason(err error) string {
+	if err != nil {
+		return "fatal error"
+	}
+	return "signal"
+}
+
+// detectManager says who runs this process. service.Interactive guesses from
+// the parent process, which is wrong for a detached daemon re-parented to
+// PID 1, so the markers each manager sets are checked instead.
+func detectManager() string {
+	switch {
+	case os.Getenv("CCO_MANAGER") == "detached":
+		return "detached"
+	case os.Getenv("NOTIFY_SOCKET") != "" || os.Getenv("INVOCATION_ID") != "":
+		return "systemd"
+	case runtime.GOOS == "darwin" && os.Getenv("XPC_SERVICE_NAME") != "" && os.Getenv("XPC_SERVICE_NAME") != "0":
+		return "launchd"
+	case runtime.GOOS == "windows" && !service.Interactive():
+		return "windows"
+	}
+	return "foreground"
+}
+
+// runProgram runs prg through kardianos/service, so one code path serves a
+// terminal and a service manager. Where the library detects no service
+// system (a bare container), the same Start/wait/Stop sequence runs directly.
+func runProgram(ctx context.Context, prg *program, cfg *service.Config) error {
+	cfg.Option = service.KeyValue{"RunWait": prg.wait(ctx)}
+	svc, err := service.New(prg, cfg)
+	if errors.Is(err, service.ErrNoServiceSystemDetected) {
+		if err := prg.Start(nil); err != nil {
+			return err
+		}
+		prg.wait(ctx)()
+		return prg.Stop(nil)
+	}
+	if err != nil {
+		return err
+	}
+	return svc.Run()
+}

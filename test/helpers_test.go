@@ -1,0 +1,129 @@
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// waitLimit bounds every wait on a condition; it is generous because CI
+// machines are shared, and it is never a guess at how long a thing takes.
+const waitLimit = 30 * time.Second
+
+// freePort asks the kernel for a port that is free right now.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitFor polls cond until it holds or waitLimit passes.
+func waitFor(what string, cond func() (bool, error)) error {
+	deadline := time.Now().Add(waitLimit)
+	var last error
+	for time.Now().Before(deadline) {
+		ok, err := cond()
+		if ok {
+			return nil
+		}
+		last = err
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("timed out after %s waiting for %s (last error: %v)", waitLimit, what, last)
+}
+
+var client = &http.Client{Timeout: 5 * time.Second}
+
+// httpStatus GETs url and returns the status code and body; headers are
+// "Name: value" strings, with Host setting the Host header.
+func httpStatus(url string, headers ...string) (int, string, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	for _, h := range headers {
+		name, value, _ := strings.Cut(h, ":")
+		value = strings.TrimSpace(value)
+		if strings.EqualFold(name, "host") {
+			req.Host = value
+		} else {
+			req.Header.Set(name, value)
+		}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		// waithttp URL [STATUS]: wait until GET URL answers STATUS (200).
+		"waithttp": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) < 1 || len(args) > 2 {
+				ts.Fatalf("usage: waithttp URL [STATUS]")
+			}
+			want := 200
+			if len(args) == 2 {
+				want, _ = strconv.Atoi(args[1])
+			}
+			err := waitFor(args[0], func() (bool, error) {
+				code, _, err := httpStatus(args[0])
+				return code == want, err
+			})
+			ts.Check(err)
+		},
+		// httpget URL STATUS [HEADER...]: GET once; the body becomes stdout.
+		"httpget": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) < 2 {
+				ts.Fatalf("usage: httpget URL STATUS ['Name: value'...]")
+			}
+			code, body, err := httpStatus(args[0], args[2:]...)
+			ts.Check(err)
+			if strconv.Itoa(code) != args[1] {
+				ts.Fatalf("GET %s: status %d, want %s; body: %s", args[0], code, args[1], body)
+			}
+			fmt.Fprint(ts.Stdout(), body)
+		},
+		// signal SIG URL: send SIG to the daemon whose /health answers at URL.
+		"signal": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 2 {
+				ts.Fatalf("usage: signal TERM|INT|KILL|HUP HEALTH-URL")
+			}
+			sig := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "KILL": syscall.SIGKILL, "HUP": syscall.SIGHUP}[args[0]]
+			if sig == 0 {
+				ts.Fatalf("unknown signal %s", args[0])
+			}
+			_, body, err := httpStatus(args[1])
+			ts.Check(err)
+			var h struct{ PID int }
+			ts.Check(json.NewDecoder(strings.NewReader(body)).Decode(&h))
+			if h.PID <= 0 {
+				ts.Fatalf("no pid in %s", body)
+			}
+			ts.Check(syscall.Kill(h.PID, sig))
+		},
+		// holdport VAR: listen on a free port (until the script ends) and
+		// put it in $VAR, to test what a busy port does.
+		"holdport": func(ts *testscript.TestScript, neg bool, args []string) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			ts.Check(err)
+			ts.Defer(func() { ln.Close() })
+			ts.Setenv(args[0], strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+		},
+	}
+}
