@@ -70,8 +70,28 @@ func httpStatus(url string, headers ...string) (int, string, error) {
 	return resp.StatusCode, string(b), err
 }
 
-func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
-	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+// scriptCmd is a custom testscript command.
+type scriptCmd = func(ts *testscript.TestScript, neg bool, args []string)
+
+// commandSets lets each area's test file add its own script commands from
+// an init function, so no one file collects them all.
+var commandSets []map[string]scriptCmd
+
+func scriptCommands() map[string]scriptCmd {
+	all := baseCommands()
+	for _, set := range commandSets {
+		for name, cmd := range set {
+			if _, dup := all[name]; dup {
+				panic("test: script command defined twice: " + name)
+			}
+			all[name] = cmd
+		}
+	}
+	return all
+}
+
+func baseCommands() map[string]scriptCmd {
+	return map[string]scriptCmd{
 		// waithttp URL [STATUS]: wait until GET URL answers STATUS (200).
 		"waithttp": func(ts *testscript.TestScript, neg bool, args []string) {
 			if len(args) < 1 || len(args) > 2 {
