@@ -1,0 +1,86 @@
+package platform
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// SystemdUserUnitDir is where a user's own units live: $XDG_CONFIG_HOME
+// when it is an absolute path (the XDG rule), else ~/.config.
+// kardianos/service ignores XDG_CONFIG_HOME, which would put the unit where
+// the user manager does not look.
+func SystemdUserUnitDir(home, xdgConfigHome string) string {
+	if filepath.IsAbs(xdgConfigHome) {
+		return filepath.Join(xdgConfigHome, "systemd", "user")
+	}
+	return filepath.Join(home, ".config", "systemd", "user")
+}
+
+// LaunchAgentsDir is where a user's LaunchAgents live.
+func LaunchAgentsDir(home string) string {
+	return filepath.Join(home, "Library", "LaunchAgents")
+}
+
+// installFile renders the service file and writes it when it differs from
+// what is there, saying what changed. facts reads a file into comparable
+// key/value lines.
+func installFile(path string, render Renderer, s ServiceSettings, facts func([]byte) (map[string]string, error)) (InstallResult, []byte, error) {
+	var buf bytes.Buffer
+	if err := render(&buf, s); err != nil {
+		return InstallResult{}, nil, err
+	}
+	want := buf.Bytes()
+	old, err := os.ReadFile(path)
+	var res InstallResult
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		res.Created = true
+	case err != nil:
+		return res, nil, fmt.Errorf("reading the installed service file: %w", err)
+	case bytes.Equal(old, want):
+		return res, want, nil
+	default:
+		oldFacts, oerr := facts(old)
+		newFacts, nerr := facts(want)
+		if oerr != nil || nerr != nil {
+			res.Changes = []string{"the installed file could not be read back; it is replaced"}
+		} else if res.Changes = diffFacts(oldFacts, newFacts); len(res.Changes) == 0 {
+			res.Changes = []string{"formatting only"}
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return InstallResult{}, nil, fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
+	}
+	if err := WriteFileAtomic(path, want, 0o644); err != nil {
+		return InstallResult{}, nil, err
+	}
+	return res, want, nil
+}
+
+// fileExists reports whether path exists; other errors are returned.
+func fileExists(path string) (bool, error) {
+	_, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("checking %s: %w", path, err)
+	}
+	return true, nil
+}
+
+// removeFile removes path; a missing file is not an error.
+func removeFile(path string) (bool, error) {
+	err := os.Remove(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("removing %s: %w", path, err)
+	}
+	return true, nil
+}

@@ -1,0 +1,217 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Launchd manages cco's LaunchAgent with the launchctl verbs of macOS 10.11
+// and later (bootstrap, bootout, kickstart, enable, disable, print), not
+// the deprecated load/unload kardianos/service uses. It is OS-independent
+// so that tests run it on any OS against a fake launchctl.
+type Launchd struct {
+	Dir      string // see LaunchAgentsDir
+	Settings ServiceSettings
+	Runner   Runner
+	UID      int
+}
+
+func (m *Launchd) Kind() string { return "launchd" }
+
+// Path is the plist file.
+func (m *Launchd) Path() string { return filepath.Join(m.Dir, m.Settings.Label+".plist") }
+
+func (m *Launchd) domain() string { return fmt.Sprintf("gui/%d", m.UID) }
+func (m *Launchd) target() string { return m.domain() + "/" + m.Settings.Label }
+
+func (m *Launchd) Installed() (bool, error) { return fileExists(m.Path()) }
+
+func (m *Launchd) launchctl(ctx context.Context, args ...string) (string, error) {
+	out, err := m.Runner.Run(ctx, "launchctl", args...)
+	if errors.Is(err, exec.ErrNotFound) {
+		return "", fmt.Errorf("%w: launchd is not available here (no launchctl on PATH); run the daemon with 'cco start' instead", ErrNoServiceManager)
+	}
+	return out, err
+}
+
+// loaded reports whether the agent is bootstrapped in the user's domain.
+func (m *Launchd) loaded(ctx context.Context) (bool, string, error) {
+	out, err := m.launchctl(ctx, "print", m.target())
+	if err == nil {
+		return true, out, nil
+	}
+	if errors.Is(err, ErrNoServiceManager) {
+		return false, "", err
+	}
+	var ce *CommandError
+	if errors.As(err, &ce) {
+		return false, "", nil // "Could not find service ... in domain"
+	}
+	return false, "", err
+}
+
+// Install writes the plist when it differs. An agent already loaded is
+// booted out and in again so that launchd runs the new file.
+func (m *Launchd) Install(ctx context.Context) (InstallResult, error) {
+	isLoaded, _, err := m.loaded(ctx)
+	if err != nil {
+		return InstallResult{}, err
+	}
+	res, _, err := installFile(m.Path(), RenderLaunchdPlist, m.Settings, launchdFacts)
+	if err != nil || !res.Changed() || !isLoaded {
+		return res, err
+	}
+	if err := m.bootout(ctx); err != nil {
+		return res, err
+	}
+	return res, m.bootstrap(ctx)
+}
+
+func (m *Launchd) bootstrap(ctx context.Context) error {
+	if _, err := m.launchctl(ctx, "bootstrap", m.domain(), m.Path()); err != nil {
+		if strings.Contains(commandOutput(err), "isabled") || exitCode(err) == 119 {
+			return fmt.Errorf("starting %s: the service is disabled; run 'cco enable' first: %w", m.Settings.Label, err)
+		}
+		return fmt.Errorf("starting %s with launchctl bootstrap: %w", m.Settings.Label, err)
+	}
+	return nil
+}
+
+func (m *Launchd) bootout(ctx context.Context) error {
+	if _, err := m.launchctl(ctx, "bootout", m.target()); err != nil {
+		return fmt.Errorf("stopping %s with launchctl bootout: %w", m.Settings.Label, err)
+	}
+	return nil
+}
+
+// Uninstall boots the agent out (which stops it) and removes the plist.
+// It does not leave a "disabled" override behind in launchd's database.
+func (m *Launchd) Uninstall(ctx context.Context) (bool, error) {
+	isLoaded, _, err := m.loaded(ctx)
+	if err != nil {
+		return false, err
+	}
+	if isLoaded {
+		if err := m.bootout(ctx); err != nil {
+			return false, err
+		}
+	}
+	return removeFile(m.Path())
+}
+
+func (m *Launchd) Enable(ctx context.Context) error {
+	if _, err := m.launchctl(ctx, "enable", m.target()); err != nil {
+		return fmt.Errorf("enabling %s: %w", m.Settings.Label, err)
+	}
+	return nil
+}
+
+func (m *Launchd) Disable(ctx context.Context) error {
+	if _, err := m.launchctl(ctx, "disable", m.target()); err != nil {
+		return fmt.Errorf("disabling %s: %w", m.Settings.Label, err)
+	}
+	return nil
+}
+
+// Start loads the agent (RunAtLoad starts it) or, when loaded, kicks it.
+func (m *Launchd) Start(ctx context.Context) error {
+	isLoaded, _, err := m.loaded(ctx)
+	if err != nil {
+		return err
+	}
+	if !isLoaded {
+		return m.bootstrap(ctx)
+	}
+	if _, err := m.launchctl(ctx, "kickstart", m.target()); err != nil {
+		return fmt.Errorf("starting %s with launchctl kickstart: %w", m.Settings.Label, err)
+	}
+	return nil
+}
+
+// Stop boots the agent out: a stopped LaunchAgent stays stopped until the
+// next start or login, whatever KeepAlive says.
+func (m *Launchd) Stop(ctx context.Context) error {
+	isLoaded, _, err := m.loaded(ctx)
+	if err != nil || !isLoaded {
+		return err
+	}
+	return m.bootout(ctx)
+}
+
+func (m *Launchd) Restart(ctx context.Context) error {
+	isLoaded, _, err := m.loaded(ctx)
+	if err != nil {
+		return err
+	}
+	if !isLoaded {
+		return m.bootstrap(ctx)
+	}
+	if _, err := m.launchctl(ctx, "kickstart", "-k", m.target()); err != nil {
+		return fmt.Errorf("restarting %s with launchctl kickstart -k: %w", m.Settings.Label, err)
+	}
+	return nil
+}
+
+// Reload sends SIGHUP, which the daemon takes as "re-read the config".
+func (m *Launchd) Reload(ctx context.Context) error {
+	if _, err := m.launchctl(ctx, "kill", "SIGHUP", m.target()); err != nil {
+		return fmt.Errorf("reloading %s: %w", m.Settings.Label, err)
+	}
+	return nil
+}
+
+var (
+	printState = regexp.MustCompile(`(?m)^\s*state = (.+)$`)
+	printPID   = regexp.MustCompile(`(?m)^\s*pid = (\d+)$`)
+	printRuns  = regexp.MustCompile(`(?m)^\s*runs = (\d+)$`)
+)
+
+// Status reads the plist and `launchctl print`; enabled comes from
+// `launchctl print-disabled`, the override database enable/disable edit.
+func (m *Launchd) Status(ctx context.Context) (ServiceStatus, error) {
+	st := ServiceStatus{Manager: m.Kind(), Path: m.Path(), Restarts: -1}
+	var err error
+	if st.Installed, err = m.Installed(); err != nil || !st.Installed {
+		return st, err
+	}
+	if content, err := os.ReadFile(m.Path()); err == nil {
+		if argv, err := launchdProgram(content); err == nil {
+			st.Exe = argv[0]
+		}
+	}
+	isLoaded, out, err := m.loaded(ctx)
+	if err != nil {
+		return st, err
+	}
+	st.State = "not loaded"
+	if isLoaded {
+		st.State = "loaded"
+		if s := printState.FindStringSubmatch(out); s != nil {
+			st.State = strings.TrimSpace(s[1])
+		}
+		st.Running = st.State == "running"
+		if s := printPID.FindStringSubmatch(out); s != nil {
+			st.MainPID, _ = strconv.Atoi(s[1])
+		}
+		if s := printRuns.FindStringSubmatch(out); s != nil {
+			if runs, _ := strconv.Atoi(s[1]); runs > 0 {
+				st.Restarts = runs - 1
+			}
+		}
+	}
+	st.Enabled = true
+	if out, err := m.launchctl(ctx, "print-disabled", m.domain()); err == nil {
+		re := regexp.MustCompile(`"` + regexp.QuoteMeta(m.Settings.Label) + `"\s*=>\s*(\w+)`)
+		if s := re.FindStringSubmatch(out); s != nil {
+			st.Enabled = s[1] == "enabled" || s[1] == "false"
+		}
+	}
+	return st, nil
+}

@@ -1,0 +1,260 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kardianos/service"
+	"golang.org/x/sys/windows"
+	"golang.org/x/sys/windows/registry"
+	"golang.org/x/sys/windows/svc"
+	"golang.org/x/sys/windows/svc/mgr"
+)
+
+// NewServiceManager returns the Windows service manager. kardianos/service
+// creates the service with its recovery actions; cco's own code handles
+// updates, enable/disable (the start type) and the elevation message.
+func NewServiceManager(o ServiceOptions) (ServiceManager, error) {
+	return &winService{s: o.Settings}, nil
+}
+
+type winService struct{ s ServiceSettings }
+
+type noProgram struct{}
+
+func (noProgram) Start(service.Service) error { return nil }
+func (noProgram) Stop(service.Service) error  { return nil }
+
+func (w *winService) Kind() string { return "windows" }
+func (w *winService) Path() string { return `service ` + w.s.Name }
+
+func (w *winService) lib() (service.Service, error) {
+	return service.New(noProgram{}, WindowsServiceConfig(w.s))
+}
+
+// elevated turns "access denied" into the one thing the user must do.
+func elevated(what string, err error) error {
+	if errors.Is(err, windows.ERROR_ACCESS_DENIED) || strings.Contains(strings.ToLower(err.Error()), "access is denied") {
+		return fmt.Errorf("%s needs an elevated prompt: open a terminal with 'Run as administrator' and run the command again", what)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+func (w *winService) Installed() (bool, error) {
+	_, err := w.query()
+	if errors.Is(err, ErrNotInstalled) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (w *winService) query() (mgr.Config, error) {
+	h, err := windows.OpenSCManager(nil, nil, windows.SC_MANAGER_CONNECT)
+	if err != nil {
+		return mgr.Config{}, fmt.Errorf("%w: cannot reach the Windows service manager: %v", ErrNoServiceManager, err)
+	}
+	m := &mgr.Mgr{Handle: h}
+	defer m.Disconnect()
+	sh, err := windows.OpenService(h, syscall.StringToUTF16Ptr(w.s.Name), windows.SERVICE_QUERY_CONFIG|windows.SERVICE_QUERY_STATUS)
+	if errors.Is(err, windows.ERROR_SERVICE_DOES_NOT_EXIST) {
+		return mgr.Config{}, ErrNotInstalled
+	}
+	if err != nil {
+		return mgr.Config{}, err
+	}
+	s := &mgr.Service{Handle: sh, Name: w.s.Name}
+	defer s.Close()
+	return s.Config()
+}
+
+func (w *winService) binaryPath() string {
+	p := syscall.EscapeArg(w.s.Exe)
+	for _, a := range w.s.Args {
+		p += " " + syscall.EscapeArg(a)
+	}
+	return p
+}
+
+func (w *winService) startType() uint32 {
+	if w.s.AutoStart {
+		return mgr.StartAutomatic
+	}
+	return mgr.StartManual
+}
+
+func (w *winService) Install(ctx context.Context) (InstallResult, error) {
+	cur, err := w.query()
+	if errors.Is(err, ErrNotInstalled) {
+		lib, err := w.lib()
+		if err != nil {
+			return InstallResult{}, err
+		}
+		if err := lib.Install(); err != nil {
+			return InstallResult{}, elevated("installing the Windows service", err)
+		}
+		return InstallResult{Created: true}, w.recovery()
+	}
+	if err != nil {
+		return InstallResult{}, err
+	}
+	var res InstallResult
+	if cur.BinaryPathName != w.binaryPath() {
+		res.Changes = append(res.Changes, fmt.Sprintf("binary: %q -> %q", cur.BinaryPathName, w.binaryPath()))
+	}
+	if cur.DisplayName != w.s.DisplayName || cur.Description != w.s.Description {
+		res.Changes = append(res.Changes, "display name or description")
+	}
+	if len(res.Changes) == 0 {
+		return res, nil
+	}
+	err = w.withService(windows.SERVICE_ALL_ACCESS, func(s *mgr.Service) error {
+		cur.BinaryPathName, cur.DisplayName, cur.Description = w.binaryPath(), w.s.DisplayName, w.s.Description
+		return s.UpdateConfig(cur)
+	})
+	if err != nil {
+		return res, elevated("updating the Windows service", err)
+	}
+	return res, w.recovery()
+}
+
+// recovery restarts the service 10 s after any failure, including a clean
+// stop with a non-zero exit code (a failed health check).
+func (w *winService) recovery() error {
+	return w.withService(windows.SERVICE_ALL_ACCESS, func(s *mgr.Service) error {
+		actions := []mgr.RecoveryAction{{Type: mgr.ServiceRestart, Delay: 10 * time.Second}}
+		if err := s.SetRecoveryActions(actions, windowsResetPeriod); err != nil {
+			return elevated("setting the service's recovery actions", err)
+		}
+		if err := s.SetRecoveryActionsOnNonCrashFailures(true); err != nil {
+			return elevated("setting the service's recovery actions", err)
+		}
+		return w.setEnv()
+	})
+}
+
+func (w *winService) setEnv() error {
+	k, _, err := registry.CreateKey(registry.LOCAL_MACHINE, `SYSTEM\CurrentControlSet\Services\`+w.s.Name, registry.SET_VALUE)
+	if err != nil {
+		return elevated("setting the service's environment", err)
+	}
+	defer k.Close()
+	var env []string
+	for _, e := range w.s.Env {
+		env = append(env, e.Name+"="+e.Value)
+	}
+	if len(env) == 0 {
+		_ = k.DeleteValue("Environment")
+		return nil
+	}
+	return k.SetStringsValue("Environment", env)
+}
+
+func (w *winService) withService(access uint32, f func(*mgr.Service) error) error {
+	// Connect-only rights on the manager: what needs elevation is decided by
+	// the access asked of the service itself.
+	mh, err := windows.OpenSCManager(nil, nil, windows.SC_MANAGER_CONNECT)
+	if err != nil {
+		return err
+	}
+	m := &mgr.Mgr{Handle: mh}
+	defer m.Disconnect()
+	h, err := windows.OpenService(m.Handle, syscall.StringToUTF16Ptr(w.s.Name), access)
+	if err != nil {
+		return err
+	}
+	s := &mgr.Service{Handle: h, Name: w.s.Name}
+	defer s.Close()
+	return f(s)
+}
+
+func (w *winService) Uninstall(ctx context.Context) (bool, error) {
+	installed, err := w.Installed()
+	if err != nil || !installed {
+		return false, err
+	}
+	_ = w.Stop(ctx)
+	lib, err := w.lib()
+	if err != nil {
+		return false, err
+	}
+	if err := lib.Uninstall(); err != nil {
+		return false, elevated("removing the Windows service", err)
+	}
+	return true, nil
+}
+
+func (w *winService) setStartType(t uint32) error {
+	err := w.withService(windows.SERVICE_CHANGE_CONFIG|windows.SERVICE_QUERY_CONFIG, func(s *mgr.Service) error {
+		c, err := s.Config()
+		if err != nil {
+			return err
+		}
+		c.StartType = t
+		return s.UpdateConfig(c)
+	})
+	if err != nil {
+		return elevated("changing the service's start type", err)
+	}
+	return nil
+}
+
+func (w *winService) Enable(ctx context.Context) error  { return w.setStartType(mgr.StartAutomatic) }
+func (w *winService) Disable(ctx context.Context) error { return w.setStartType(mgr.StartManual) }
+
+func (w *winService) libDo(what string, f func(service.Service) error) error {
+	lib, err := w.lib()
+	if err != nil {
+		return err
+	}
+	if err := f(lib); err != nil {
+		return elevated(what, err)
+	}
+	return nil
+}
+
+func (w *winService) Start(ctx context.Context) error {
+	return w.libDo("starting the Windows service", service.Service.Start)
+}
+func (w *winService) Stop(ctx context.Context) error {
+	return w.libDo("stopping the Windows service", service.Service.Stop)
+}
+func (w *winService) Restart(ctx context.Context) error {
+	return w.libDo("restarting the Windows service", service.Service.Restart)
+}
+
+// Reload: Windows services get no SIGHUP; the daemon's HTTP reload is used.
+func (w *winService) Reload(ctx context.Context) error {
+	return errors.New("the Windows service manager cannot reload a service; cco reloads through its own API")
+}
+
+func (w *winService) Status(ctx context.Context) (ServiceStatus, error) {
+	st := ServiceStatus{Manager: w.Kind(), Path: w.Path(), Restarts: -1}
+	cfg, err := w.query()
+	if errors.Is(err, ErrNotInstalled) {
+		return st, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	st.Installed = true
+	st.Enabled = cfg.StartType == mgr.StartAutomatic
+	if words, err := windows.DecomposeCommandLine(cfg.BinaryPathName); err == nil && len(words) > 0 {
+		st.Exe = words[0]
+	}
+	err = w.withService(windows.SERVICE_QUERY_STATUS, func(s *mgr.Service) error {
+		q, err := s.Query()
+		if err != nil {
+			return err
+		}
+		st.MainPID = int(q.ProcessId)
+		st.Running = q.State == svc.Running
+		st.State = map[svc.State]string{svc.Stopped: "stopped", svc.StartPending: "starting", svc.StopPending: "stopping",
+			svc.Running: "running", svc.ContinuePending: "continuing", svc.PausePending: "pausing", svc.Paused: "paused"}[q.State]
+		return nil
+	})
+	return st, err
+}

@@ -1,0 +1,174 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Systemd manages cco's systemd user unit through `systemctl --user`. It is
+// OS-independent so that its logic runs in tests anywhere; only the wiring
+// that picks it is Linux-only.
+type Systemd struct {
+	Dir       string // unit directory, see SystemdUserUnitDir
+	Settings  ServiceSettings
+	Runner    Runner
+	LingerDir string // /var/lib/systemd/linger, where logind records lingering users
+	User      string // login name, for the lingering check
+}
+
+func (m *Systemd) Kind() string { return "systemd" }
+func (m *Systemd) unit() string { return m.Settings.Name + ".service" }
+
+// Path is the unit file.
+func (m *Systemd) Path() string { return filepath.Join(m.Dir, m.unit()) }
+
+func (m *Systemd) Installed() (bool, error) { return fileExists(m.Path()) }
+
+// systemctl runs `systemctl --user ARGS`, turning "there is no user
+// manager" into one line that says so instead of systemctl's own noise.
+func (m *Systemd) systemctl(ctx context.Context, args ...string) (string, error) {
+	out, err := m.Runner.Run(ctx, "systemctl", append([]string{"--user"}, args...)...)
+	if err == nil {
+		return out, nil
+	}
+	if errors.Is(err, exec.ErrNotFound) {
+		return "", fmt.Errorf("%w: systemd is not available here (no systemctl on PATH); run the daemon with 'cco start' instead", ErrNoServiceManager)
+	}
+	said := commandOutput(err)
+	for _, sign := range []string{"Failed to connect to bus", "XDG_RUNTIME_DIR", "System has not been booted with systemd", "Failed to connect to user scope bus"} {
+		if strings.Contains(said, sign) {
+			return "", fmt.Errorf("%w: cannot reach the systemd user manager (%s); log in to a session that runs 'systemd --user', or run the daemon with 'cco start' instead", ErrNoServiceManager, firstLine(said))
+		}
+	}
+	return out, err
+}
+
+// ping checks that the user manager answers before anything is written.
+func (m *Systemd) ping(ctx context.Context) error {
+	_, err := m.systemctl(ctx, "show", "--property=Version")
+	return err
+}
+
+// Install writes the unit when it differs from the one installed and makes
+// the manager read it. Enabling and starting are separate steps.
+func (m *Systemd) Install(ctx context.Context) (InstallResult, error) {
+	if err := m.ping(ctx); err != nil {
+		return InstallResult{}, err
+	}
+	res, _, err := installFile(m.Path(), RenderSystemdUnit, m.Settings, systemdFacts)
+	if err != nil {
+		return res, err
+	}
+	if res.Changed() {
+		if _, err := m.systemctl(ctx, "daemon-reload"); err != nil {
+			return res, fmt.Errorf("reloading the systemd user manager: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// Uninstall stops and disables the unit, removes its file and makes the
+// manager forget it. A unit that is not there is not an error.
+func (m *Systemd) Uninstall(ctx context.Context) (bool, error) {
+	if err := m.ping(ctx); err != nil {
+		return false, err
+	}
+	installed, err := m.Installed()
+	if err != nil {
+		return false, err
+	}
+	if installed {
+		if _, err := m.systemctl(ctx, "stop", m.unit()); err != nil && !unitMissing(err) {
+			return false, fmt.Errorf("stopping %s: %w", m.unit(), err)
+		}
+		if _, err := m.systemctl(ctx, "disable", m.unit()); err != nil && !unitMissing(err) {
+			return false, fmt.Errorf("disabling %s: %w", m.unit(), err)
+		}
+	}
+	removed, err := removeFile(m.Path())
+	if err != nil {
+		return false, err
+	}
+	if _, err := m.systemctl(ctx, "daemon-reload"); err != nil {
+		return removed, fmt.Errorf("reloading the systemd user manager: %w", err)
+	}
+	// Forget a failed state so the unit does not linger in listings.
+	_, _ = m.systemctl(ctx, "reset-failed", m.unit())
+	return removed, nil
+}
+
+// unitMissing reports systemctl's "no such unit" answers.
+func unitMissing(err error) bool {
+	said := commandOutput(err)
+	return strings.Contains(said, "not loaded") || strings.Contains(said, "does not exist") || strings.Contains(said, "not found")
+}
+
+func (m *Systemd) act(ctx context.Context, verb string) error {
+	if _, err := m.systemctl(ctx, verb, m.unit()); err != nil {
+		if errors.Is(err, ErrNoServiceManager) {
+			return err
+		}
+		return fmt.Errorf("%s %s through systemd: %w (see 'journalctl --user -u %s')", verb, m.unit(), err, m.unit())
+	}
+	return nil
+}
+
+func (m *Systemd) Enable(ctx context.Context) error  { return m.act(ctx, "enable") }
+func (m *Systemd) Disable(ctx context.Context) error { return m.act(ctx, "disable") }
+func (m *Systemd) Start(ctx context.Context) error   { return m.act(ctx, "start") }
+func (m *Systemd) Stop(ctx context.Context) error    { return m.act(ctx, "stop") }
+func (m *Systemd) Restart(ctx context.Context) error { return m.act(ctx, "restart") }
+func (m *Systemd) Reload(ctx context.Context) error  { return m.act(ctx, "reload") }
+
+// Status combines the unit file with what the manager says about it.
+func (m *Systemd) Status(ctx context.Context) (ServiceStatus, error) {
+	st := ServiceStatus{Manager: m.Kind(), Path: m.Path(), Restarts: -1}
+	var err error
+	if st.Installed, err = m.Installed(); err != nil || !st.Installed {
+		return st, err
+	}
+	if content, err := os.ReadFile(m.Path()); err == nil {
+		if argv, err := systemdExecStart(content); err == nil && len(argv) > 0 {
+			st.Exe = argv[0]
+		}
+	}
+	if m.LingerDir != "" && m.User != "" {
+		_, err := os.Stat(filepath.Join(m.LingerDir, m.User))
+		linger := err == nil
+		st.Linger = &linger
+	}
+	out, err := m.systemctl(ctx, "show", m.unit(),
+		"--property=LoadState,ActiveState,SubState,UnitFileState,MainPID,NRestarts")
+	if err != nil {
+		return st, fmt.Errorf("asking systemd about %s: %w", m.unit(), err)
+	}
+	props := parseProperties(out)
+	st.Enabled = props["UnitFileState"] == "enabled" || props["UnitFileState"] == "enabled-runtime"
+	st.State = props["ActiveState"]
+	if sub := props["SubState"]; sub != "" {
+		st.State += " (" + sub + ")"
+	}
+	st.Running = props["ActiveState"] == "active" || props["ActiveState"] == "reloading"
+	st.MainPID, _ = strconv.Atoi(props["MainPID"])
+	if n, err := strconv.Atoi(props["NRestarts"]); err == nil {
+		st.Restarts = n
+	}
+	return st, nil
+}
+
+// parseProperties reads `systemctl show` output (Key=value lines).
+func parseProperties(out string) map[string]string {
+	props := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok {
+			props[k] = v
+		}
+	}
+	return props
+}
