@@ -41,6 +41,10 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "[flags]", "run the daemon in the foreground (what a service manager runs)", cmdRun},
+		{"install", "[--start] [--config FILE]", "install the per-user OS service (systemd user unit, LaunchAgent, Windows service)", cmdInstall},
+		{"uninstall", "", "stop and remove the OS service", cmdUninstall},
+		{"enable", "", "start the installed service automatically at login", cmdEnable},
+		{"disable", "", "do not start the installed service at login", cmdDisable},
 		{"config", "show|get KEY|set KEY VALUE|unset KEY|path|validate", "show or change the configuration", cmdConfig},
 		{"version", "", "print version, commit, Go version and platform", cmdVersion},
 	}

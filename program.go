@@ -28,6 +28,8 @@ type program struct {
 	srv   *server.Server
 	fatal chan error // a failure that must end the process non-zero
 	err   error      // the fatal error that ended the run, if any
+
+	notify *sdNotifier // systemd readiness and watchdog (notify.go)
 }
 
 func newProgram(cfg *config.Config, log *slog.Logger, logs *logSink, manager string) *program {
@@ -44,12 +46,17 @@ func (p *program) Start(s service.Service) error {
 			p.fail(err)
 		}
 	}()
+	p.notify = newSDNotifier(p.log, p.selfCheck)
+	p.notify.ready()
 	p.log.Info("cco daemon started", "url", p.cfg.URL(), "pid", os.Getpid(), "version", version, "manager", p.manager)
 	return nil
 }
 
 func (p *program) Stop(s service.Service) error {
 	p.log.Info("cco daemon stopping", "reason", stopReason(p.err))
+	if p.notify != nil {
+		p.notify.stopping()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	err := p.srv.Shutdown(ctx)

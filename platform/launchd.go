@@ -36,7 +36,7 @@ func (m *Launchd) Installed() (bool, error) { return fileExists(m.Path()) }
 func (m *Launchd) launchctl(ctx context.Context, args ...string) (string, error) {
 	out, err := m.Runner.Run(ctx, "launchctl", args...)
 	if errors.Is(err, exec.ErrNotFound) {
-		return "", fmt.Errorf("%w: launchd is not available here (no launchctl on PATH); run the daemon with 'cco start' instead", ErrNoServiceManager)
+		return "", noManager("launchd is not available here (no launchctl on PATH); run the daemon with 'cco start' instead")
 	}
 	return out, err
 }

@@ -75,8 +75,18 @@ type ServiceManager interface {
 }
 
 // ErrNoServiceManager means the OS's service manager cannot be reached (no
-// systemd, no user bus, no launchd). The message says why in one line.
+// systemd, no user bus, no launchd). Such errors are *NoManagerError.
 var ErrNoServiceManager = errors.New("no service manager")
+
+// NoManagerError says in one line why there is no service manager to use.
+type NoManagerError struct{ Reason string }
+
+func (e *NoManagerError) Error() string        { return e.Reason }
+func (e *NoManagerError) Is(target error) bool { return target == ErrNoServiceManager }
+
+func noManager(format string, args ...any) error {
+	return &NoManagerError{Reason: fmt.Sprintf(format, args...)}
+}
 
 // ErrNotInstalled is returned by verbs that need the service installed.
 var ErrNotInstalled = errors.New("the service is not installed")

@@ -3,11 +3,10 @@
 package platform
 
 import (
-	"fmt"
 	"runtime"
 )
 
 // NewServiceManager has nothing to offer where cco knows no service manager.
 func NewServiceManager(o ServiceOptions) (ServiceManager, error) {
-	return nil, fmt.Errorf("%w: cco cannot install a service on %s; run the daemon with 'cco start' instead", ErrNoServiceManager, runtime.GOOS)
+	return nil, noManager("cco cannot install a service on %s; run the daemon with 'cco start' instead", runtime.GOOS)
 }

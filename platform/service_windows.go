@@ -55,7 +55,7 @@ func (w *winService) Installed() (bool, error) {
 func (w *winService) query() (mgr.Config, error) {
 	h, err := windows.OpenSCManager(nil, nil, windows.SC_MANAGER_CONNECT)
 	if err != nil {
-		return mgr.Config{}, fmt.Errorf("%w: cannot reach the Windows service manager: %v", ErrNoServiceManager, err)
+		return mgr.Config{}, noManager("cannot reach the Windows service manager: %v", err)
 	}
 	m := &mgr.Mgr{Handle: h}
 	defer m.Disconnect()

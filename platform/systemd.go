@@ -38,12 +38,12 @@ func (m *Systemd) systemctl(ctx context.Context, args ...string) (string, error)
 		return out, nil
 	}
 	if errors.Is(err, exec.ErrNotFound) {
-		return "", fmt.Errorf("%w: systemd is not available here (no systemctl on PATH); run the daemon with 'cco start' instead", ErrNoServiceManager)
+		return "", noManager("systemd is not available here (no systemctl on PATH); run the daemon with 'cco start' instead")
 	}
 	said := commandOutput(err)
 	for _, sign := range []string{"Failed to connect to bus", "XDG_RUNTIME_DIR", "System has not been booted with systemd", "Failed to connect to user scope bus"} {
 		if strings.Contains(said, sign) {
-			return "", fmt.Errorf("%w: cannot reach the systemd user manager (%s); log in to a session that runs 'systemd --user', or run the daemon with 'cco start' instead", ErrNoServiceManager, firstLine(said))
+			return "", noManager("cannot reach the systemd user manager (%s); log in to a session that runs 'systemd --user', or run the daemon with 'cco start' instead", firstLine(said))
 		}
 	}
 	return out, err

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/anthropics/cco/config"
+	"github.com/anthropics/cco/platform"
+)
+
+// serviceReadyTimeout bounds the wait for /ready after the manager says
+// the service started.
+const serviceReadyTimeout = 30 * time.Second
+
+func cmdInstall(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("install", stdout)
+	start := fs.Bool("start", false, "start the service (or restart it when its settings changed)")
+	file := fs.String("config", "", "config file the service runs with instead of CCO_HOME/config.toml")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{"install takes no arguments"}
+	}
+	cfg, err := loadConfig(*file, nil)
+	if err != nil {
+		return err
+	}
+	if err := config.EnsureHome(cfg.Home); err != nil {
+		return err
+	}
+	m, err := newServiceManager(cfg, *file)
+	if err != nil {
+		return serviceError(err)
+	}
+	res, err := m.Install(ctx)
+	if err != nil {
+		return serviceError(fmt.Errorf("installing the %s service: %w", m.Kind(), err))
+	}
+	switch {
+	case res.Created:
+		fmt.Fprintf(stdout, "installed the %s service: %s\n", m.Kind(), m.Path())
+	case res.Changed():
+		fmt.Fprintf(stdout, "updated the %s service: %s\n", m.Kind(), m.Path())
+		for _, c := range res.Changes {
+			fmt.Fprintf(stdout, "  changed %s\n", c)
+		}
+	default:
+		fmt.Fprintf(stdout, "already installed, up to date: %s\n", m.Path())
+	}
+	warnEnvOverrides(stderr)
+
+	st, err := m.Status(ctx)
+	if err != nil {
+		return serviceError(err)
+	}
+	if cfg.AutoStart && !st.Enabled {
+		if err := m.Enable(ctx); err != nil {
+			return serviceError(err)
+		}
+		fmt.Fprintln(stdout, "autostart enabled: the service starts when you log in")
+	} else if !cfg.AutoStart {
+		fmt.Fprintln(stdout, "autostart is off (auto_start = false); turn it on with 'cco enable'")
+	}
+	lingerHint(stdout, st)
+
+	switch {
+	case *start && st.Running && res.Changed():
+		if err := m.Restart(ctx); err != nil {
+			return serviceError(err)
+		}
+		return reportServiceReady(ctx, cfg, "restarted with the new settings", stdout)
+	case *start:
+		if err := m.Start(ctx); err != nil {
+			return serviceError(err)
+		}
+		return reportServiceReady(ctx, cfg, "started", stdout)
+	case st.Running && res.Changed():
+		fmt.Fprintln(stdout, "the service is running with the old settings; apply the new ones with 'cco restart'")
+	case !st.Running:
+		fmt.Fprintln(stdout, "start it now with 'cco start'")
+	}
+	return nil
+}
+
+// lingerHint explains why a user unit will not start at boot.
+func lingerHint(w io.Writer, st platform.ServiceStatus) {
+	if st.Linger != nil && !*st.Linger {
+		fmt.Fprintln(w, "note: lingering is off for your user, so the service starts when you log in, not at boot; 'loginctl enable-linger' changes that")
+	}
+}
+
+// reportServiceReady waits for /ready after the manager started the service.
+func reportServiceReady(ctx context.Context, cfg *config.Config, what string, stdout io.Writer) error {
+	if err := waitReady(ctx, cfg.URL()+"/ready", serviceReadyTimeout); err != nil {
+		return fmt.Errorf("the service %s but %s/ready does not answer: %w (see 'cco logs')", what, cfg.URL(), err)
+	}
+	fmt.Fprintf(stdout, "%s: cco is ready at %s\n", what, cfg.URL())
+	return nil
+}
+
+// waitReady polls url until it answers 200 or timeout passes.
+func waitReady(ctx context.Context, url string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	client := &http.Client{Timeout: 2 * time.Second}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	last := fmt.Errorf("no answer yet")
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			last = fmt.Errorf("status %d", resp.StatusCode)
+		} else {
+			last = err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("timed out after %s: %w", timeout, last)
+		case <-tick.C:
+		}
+	}
+}
