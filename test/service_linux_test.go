@@ -1,0 +1,340 @@
+package test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// userManager is a private `systemd --user` for one test. It gets its own
+// HOME, XDG_CONFIG_HOME and XDG_RUNTIME_DIR, so it reads units only from
+// the test's temp dirs and never sees (or clobbers) a real user's units,
+// and cco finds its unit directory by the same rules it uses in real life.
+type userManager struct {
+	t       *testing.T
+	home    string
+	runtime string
+	env     []string
+	cmd     *exec.Cmd
+	logPath string
+	exited  chan struct{}
+}
+
+func systemdBinary() string {
+	for _, p := range []string{"/lib/systemd/systemd", "/usr/lib/systemd/systemd"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	return ""
+}
+
+func startUserManager(t *testing.T) *userManager {
+	t.Helper()
+	bin := systemdBinary()
+	if bin == "" {
+		t.Skip("systemd is not installed (no /lib/systemd/systemd); .ci/run installs it with apt-get install systemd")
+	}
+	if _, err := exec.LookPath("systemctl"); err != nil {
+		t.Skip("systemctl is not on PATH; .ci/run installs it with apt-get install systemd")
+	}
+	// systemctl and sd_booted() look for this directory; the CI recipe
+	// creates it, and so does the harness where it may.
+	if _, err := os.Stat("/run/systemd/system"); err != nil {
+		_ = os.MkdirAll("/run/systemd/system", 0o755)
+	}
+	dir := t.TempDir()
+	m := &userManager{t: t, home: filepath.Join(dir, "home"), runtime: filepath.Join(dir, "run"), exited: make(chan struct{})}
+	require.NoError(t, os.MkdirAll(m.home, 0o700))
+	require.NoError(t, os.Mkdir(m.runtime, 0o700))
+	m.env = []string{
+		"PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"HOME=" + m.home,
+		"USER=" + os.Getenv("USER"),
+		"XDG_CONFIG_HOME=" + filepath.Join(m.home, ".config"),
+		"XDG_RUNTIME_DIR=" + m.runtime,
+		"LANG=C",
+	}
+	m.logPath = filepath.Join(dir, "systemd-user.log")
+	logFile, err := os.Create(m.logPath)
+	require.NoError(t, err)
+	m.cmd = exec.Command(bin, "--user")
+	m.cmd.Env = m.env
+	m.cmd.Dir = m.home
+	m.cmd.Stdout, m.cmd.Stderr = logFile, logFile
+	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	require.NoError(t, m.cmd.Start(), "starting systemd --user")
+	go func() { m.cmd.Wait(); logFile.Close(); close(m.exited) }()
+	t.Cleanup(m.shutdown)
+
+	err = waitFor("the systemd user manager to answer", func() (bool, error) {
+		select {
+		case <-m.exited:
+			return false, errors.New("systemd --user exited")
+		default:
+		}
+		out, err := m.systemctl("is-system-running")
+		out = strings.TrimSpace(out)
+		return out == "running" || out == "degraded", fmt.Errorf("%s: %v", out, err)
+	})
+	if err != nil {
+		log, _ := os.ReadFile(logFile.Name())
+		t.Fatalf("%v\nsystemd --user log:\n%s", err, log)
+	}
+	return m
+}
+
+// shutdown stops the manager, which stops every unit it runs.
+func (m *userManager) shutdown() {
+	_ = m.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-m.exited:
+	case <-time.After(waitLimit):
+		m.t.Errorf("systemd --user (pid %d) did not exit on SIGTERM; killing it", m.cmd.Process.Pid)
+		_ = m.cmd.Process.Kill()
+		<-m.exited
+	}
+}
+
+func (m *userManager) systemctl(args ...string) (string, error) {
+	cmd := exec.Command("systemctl", append([]string{"--user"}, args...)...)
+	cmd.Env = m.env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// show returns one property of the unit.
+func (m *userManager) show(unit, prop string) string {
+	out, _ := m.systemctl("show", unit, "--property="+prop, "--value")
+	return strings.TrimSpace(out)
+}
+
+// cco runs the binary under test in the manager's environment.
+func (m *userManager) cco(env []string, args ...string) (stdout, stderr string, code int) {
+	m.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*waitLimit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, ccoPath(), args...)
+	cmd.Env = append(append([]string{}, m.env...), env...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	code = 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		m.t.Fatalf("running cco %v: %v", args, err)
+	}
+	return o.String(), e.String(), code
+}
+
+func (m *userManager) mustCCO(env []string, args ...string) string {
+	m.t.Helper()
+	out, errOut, code := m.cco(env, args...)
+	require.Equal(m.t, 0, code, "cco %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errOut)
+	return out
+}
+
+func pidAlive(pid int) bool { return pid > 0 && syscall.Kill(pid, 0) == nil }
+
+// linkOrCopy puts the binary under test at dst (a path with spaces).
+func linkOrCopy(t *testing.T, src, dst string) {
+	require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
+	if os.Link(src, dst) == nil {
+		return
+	}
+	in, err := os.Open(src)
+	require.NoError(t, err)
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	require.NoError(t, err)
+	_, err = io.Copy(out, in)
+	require.NoError(t, err)
+	require.NoError(t, out.Close())
+}
+
+// TestSystemdService drives the whole cycle against a real systemd user
+// manager: install, enable, start, crash and restart, watchdog restart of
+// a hung daemon, stop that sticks, disable, uninstall, and idempotence.
+func TestSystemdService(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the systemd service cycle waits for real restarts (RestartSec=10); skipped with -short")
+	}
+	m := startUserManager(t)
+	const unit = "cco-daemon.service"
+	unitFile := filepath.Join(m.home, ".config/systemd/user", unit)
+
+	// A CCO_HOME and a binary path with spaces and a '%' prove the unit's
+	// quoting on a real manager, not just in a golden file.
+	ccoHome := filepath.Join(m.home, "cco data 100%")
+	exe := filepath.Join(m.home, "my bin", "cco")
+	linkOrCopy(t, ccoPath(), exe)
+	port, err := freePort()
+	require.NoError(t, err)
+	hang := filepath.Join(m.home, "hang")
+	env := []string{"CCO_HOME=" + ccoHome}
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(exe, args...)
+		cmd.Env = append(append([]string{}, m.env...), env...)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "cco %s:\n%s", strings.Join(args, " "), out)
+		return string(out)
+	}
+	run("config", "set", "port", strconv.Itoa(port))
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	t.Cleanup(func() {
+		// Whatever failed, leave no unit and no process behind (the
+		// manager's shutdown stops anything still running).
+		cmd := exec.Command(exe, "uninstall")
+		cmd.Env = append(append([]string{}, m.env...), env...)
+		_ = cmd.Run()
+	})
+
+	// install: the unit is written and enabled (auto_start defaults to true).
+	out := run("install")
+	assert.Contains(t, out, "installed the systemd service: "+unitFile)
+	assert.Contains(t, out, "autostart enabled")
+	require.FileExists(t, unitFile)
+	enabled, _ := m.systemctl("is-enabled", unit)
+	assert.Equal(t, "enabled", strings.TrimSpace(enabled))
+	assert.Equal(t, "notify", m.show(unit, "Type"))
+	assert.Equal(t, "10s", m.show(unit, "RestartUSec"))
+	assert.Contains(t, m.show(unit, "ExecStart"), "path="+exe+" ;")
+	assert.Contains(t, m.show(unit, "Environment"), "CCO_HOME="+ccoHome)
+
+	// start through the manager: Type=notify returns once READY=1 is sent.
+	out = run("install", "--start")
+	assert.Contains(t, out, "already installed, up to date")
+	assert.Contains(t, out, "cco is ready at "+base)
+	code, body, err := httpStatus(base + "/ready")
+	require.NoError(t, err)
+	require.Equal(t, 200, code, body)
+	code, body, err = httpStatus(base + "/api/status")
+	require.NoError(t, err)
+	require.Equal(t, 200, code)
+	var status struct{ Manager string }
+	require.NoError(t, json.Unmarshal([]byte(body), &status))
+	assert.Equal(t, "systemd", status.Manager)
+
+	// kill -9: Restart=always brings it back after RestartSec (10 s).
+	pid, _ := strconv.Atoi(m.show(unit, "MainPID"))
+	require.True(t, pidAlive(pid), "MainPID %d", pid)
+	restarts, _ := strconv.Atoi(m.show(unit, "NRestarts"))
+	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+	newPID := waitRestart(t, m, unit, pid, restarts, 10*time.Second+waitLimit)
+	waitReady(t, base)
+
+	// Watchdog: with a short WatchdogSec (a drop-in, so the test does not
+	// wait 30 s) the daemon survives while it feeds it, and is restarted
+	// when its self-check hangs (the CCO_TEST_HEALTH_HANG_FILE hook).
+	dropIn := filepath.Join(unitFile+".d", "test-watchdog.conf")
+	require.NoError(t, os.MkdirAll(filepath.Dir(dropIn), 0o755))
+	stderrFile := filepath.Join(m.home, "service-stderr.log")
+	require.NoError(t, os.WriteFile(dropIn, []byte("[Service]\nWatchdogSec=3\nStandardError=append:"+stderrFile+"\n"), 0o644))
+	_, err = m.systemctl("set-environment", "CCO_TEST_HEALTH_HANG_FILE="+hang)
+	require.NoError(t, err)
+	_, err = m.systemctl("daemon-reload")
+	require.NoError(t, err)
+	_, err = m.systemctl("restart", unit)
+	require.NoError(t, err)
+	waitReady(t, base)
+	pid, _ = strconv.Atoi(m.show(unit, "MainPID"))
+	require.NotEqual(t, newPID, pid)
+	restarts, _ = strconv.Atoi(m.show(unit, "NRestarts"))
+	// Fed: alive well past two watchdog periods, same PID, no restart.
+	require.NoError(t, waitFor("the daemon to outlive two watchdog periods", func() (bool, error) {
+		_, body, err := httpStatus(base + "/health")
+		var h struct {
+			UptimeS float64 `json:"uptime_s"`
+		}
+		_ = json.Unmarshal([]byte(body), &h)
+		return err == nil && h.UptimeS >= 7, err
+	}))
+	assert.Equal(t, strconv.Itoa(pid), m.show(unit, "MainPID"), "a healthy daemon was restarted by the watchdog")
+	require.NoError(t, os.WriteFile(hang, nil, 0o644))
+	waitRestart(t, m, unit, pid, restarts, 3*time.Second+10*time.Second+waitLimit)
+	// systemd's watchdog kills with SIGABRT, which the Go runtime reports.
+	stderrLog, err := os.ReadFile(stderrFile)
+	require.NoError(t, err)
+	assert.Contains(t, string(stderrLog), "SIGABRT", "the restart was not the watchdog's")
+	daemonLog, err := os.ReadFile(filepath.Join(ccoHome, "daemon.log"))
+	require.NoError(t, err)
+	assert.Contains(t, string(daemonLog), "self-check failing; not feeding the systemd watchdog")
+	require.NoError(t, os.Remove(hang))
+	require.NoError(t, os.Remove(dropIn))
+	require.NoError(t, os.Remove(filepath.Dir(dropIn)))
+	_, err = m.systemctl("daemon-reload")
+	require.NoError(t, err)
+	waitReady(t, base)
+
+	// stop through the manager: it stays stopped (no auto-restart pending).
+	pid, _ = strconv.Atoi(m.show(unit, "MainPID"))
+	_, err = m.systemctl("stop", unit)
+	require.NoError(t, err)
+	assert.False(t, pidAlive(pid), "the daemon (pid %d) survived the stop", pid)
+	assert.Equal(t, "dead", m.show(unit, "SubState"), "a restart is pending after stop")
+	jobs, _ := m.systemctl("list-jobs", "--no-legend")
+	assert.Empty(t, strings.TrimSpace(jobs), "jobs pending after stop")
+	assert.Equal(t, "0", m.show(unit, "ExecMainStatus"), "a clean stop must exit 0")
+
+	// disable, then uninstall: no file, no process.
+	assert.Contains(t, run("disable"), "autostart disabled")
+	enabled, _ = m.systemctl("is-enabled", unit)
+	assert.Equal(t, "disabled", strings.TrimSpace(enabled))
+	assert.Contains(t, run("uninstall"), "stopped and removed")
+	assert.NoFileExists(t, unitFile)
+	assert.False(t, pidAlive(pid))
+	_, _, err = httpStatus(base + "/health")
+	assert.Error(t, err, "something still answers on the port after uninstall")
+	wants, _ := filepath.Glob(filepath.Join(m.home, ".config/systemd/user/*/"+unit))
+	assert.Empty(t, wants, "enablement symlinks left behind")
+
+	// Idempotence: install twice, uninstall twice.
+	assert.Contains(t, run("install"), "installed the systemd service")
+	assert.Contains(t, run("install"), "already installed, up to date")
+	assert.Contains(t, run("uninstall"), "stopped and removed")
+	assert.Contains(t, run("uninstall"), "not installed; nothing to remove")
+	assert.NoFileExists(t, unitFile)
+}
+
+// waitRestart waits until the unit runs a new main process after pid died,
+// with NRestarts above before, and returns the new PID.
+func waitRestart(t *testing.T, m *userManager, unit string, pid, before int, limit time.Duration) int {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		newPID, _ := strconv.Atoi(m.show(unit, "MainPID"))
+		n, _ := strconv.Atoi(m.show(unit, "NRestarts"))
+		if newPID > 0 && newPID != pid && n > before && m.show(unit, "ActiveState") == "active" {
+			return newPID
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("systemd did not restart %s within %s (MainPID %s, NRestarts %s, state %s)", unit, limit,
+		m.show(unit, "MainPID"), m.show(unit, "NRestarts"), m.show(unit, "ActiveState"))
+	return 0
+}
+
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	require.NoError(t, waitFor(base+"/ready", func() (bool, error) {
+		code, _, err := httpStatus(base + "/ready")
+		return code == 200, err
+	}))
+}
