@@ -131,11 +131,11 @@ func diffFacts(old, new map[string]string) []string {
 		n, inNew := new[k]
 		switch {
 		case !inOld:
-			out = append(out, fmt.Sprintf("%s: added %q", k, n))
+			out = append(out, fmt.Sprintf("%s: added %s", k, n))
 		case !inNew:
-			out = append(out, fmt.Sprintf("%s: removed (was %q)", k, o))
+			out = append(out, fmt.Sprintf("%s: removed (was %s)", k, o))
 		case o != n:
-			out = append(out, fmt.Sprintf("%s: %q -> %q", k, o, n))
+			out = append(out, fmt.Sprintf("%s: %s -> %s", k, o, n))
 		}
 	}
 	return out

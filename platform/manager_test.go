@@ -87,7 +87,7 @@ func TestLaunchdCommandLines(t *testing.T) {
 	var res InstallResult
 	assert.Equal(t, []string{"print " + target, "bootout " + target, "bootstrap gui/501 " + plist},
 		calls(func() (err error) { res, err = m.Install(ctx); return err }))
-	assert.Equal(t, []string{`ProgramArguments: "/usr/local/bin/cco daemon run" -> "/opt/homebrew/bin/cco daemon run"`}, res.Changes)
+	assert.Equal(t, []string{`ProgramArguments: /usr/local/bin/cco daemon run -> /opt/homebrew/bin/cco daemon run`}, res.Changes)
 	assert.Equal(t, []string{"print " + target}, calls(install), "an up-to-date install only looks")
 
 	assert.Equal(t, []string{"print " + target, "bootout " + target}, calls(func() error { return m.Stop(ctx) }))
@@ -152,7 +152,7 @@ func TestSystemdCommandLines(t *testing.T) {
 	m.Settings.Exe = "/home/alice/go/bin/cco"
 	res, err = m.Install(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, []string{`Service.ExecStart: "/usr/bin/cco daemon run" -> "/home/alice/go/bin/cco daemon run"`}, res.Changes)
+	assert.Equal(t, []string{`Service.ExecStart: /usr/bin/cco daemon run -> /home/alice/go/bin/cco daemon run`}, res.Changes)
 
 	st, err := m.Status(ctx)
 	require.NoError(t, err)

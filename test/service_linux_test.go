@@ -305,9 +305,19 @@ func TestSystemdService(t *testing.T) {
 	wants, _ := filepath.Glob(filepath.Join(m.home, ".config/systemd/user/*/"+unit))
 	assert.Empty(t, wants, "enablement symlinks left behind")
 
-	// Idempotence: install twice, uninstall twice.
+	// Idempotence: install twice, uninstall twice; a moved binary is
+	// noticed and the unit rewritten, saying what changed.
 	assert.Contains(t, run("install"), "installed the systemd service")
 	assert.Contains(t, run("install"), "already installed, up to date")
+	moved := filepath.Join(m.home, "other bin", "cco")
+	linkOrCopy(t, ccoPath(), moved)
+	cmd := exec.Command(moved, "install")
+	cmd.Env = append(append([]string{}, m.env...), env...)
+	movedOut, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", movedOut)
+	assert.Contains(t, string(movedOut), "updated the systemd service")
+	assert.Contains(t, string(movedOut), fmt.Sprintf("changed Service.ExecStart: %q daemon run -> %q daemon run", exe, moved))
+	assert.Contains(t, m.show(unit, "ExecStart"), "path="+moved+" ;", "systemd was not reloaded")
 	assert.Contains(t, run("uninstall"), "stopped and removed")
 	assert.Contains(t, run("uninstall"), "not installed; nothing to remove")
 	assert.NoFileExists(t, unitFile)
@@ -337,4 +347,40 @@ func waitReady(t *testing.T, base string) {
 		code, _, err := httpStatus(base + "/ready")
 		return code == 200, err
 	}))
+}
+
+// TestServiceWithoutManager: where no user manager answers, the service
+// verbs say so in one line and write nothing.
+func TestServiceWithoutManager(t *testing.T) {
+	if _, err := exec.LookPath("systemctl"); err != nil {
+		t.Skip("systemctl is not on PATH; .ci/run installs it with apt-get install systemd")
+	}
+	home := t.TempDir()
+	runtime := filepath.Join(home, "run") // no manager listens here
+	require.NoError(t, os.Mkdir(runtime, 0o700))
+	emptyBin := t.TempDir()
+	for _, tc := range []struct {
+		name, path, want string
+	}{
+		{"no user bus", binDir + string(os.PathListSeparator) + os.Getenv("PATH"), "cannot reach the systemd user manager"},
+		{"no systemctl", binDir + string(os.PathListSeparator) + emptyBin, "systemd is not available here (no systemctl on PATH)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, verb := range []string{"install", "uninstall"} {
+				cmd := exec.Command(ccoPath(), verb)
+				cmd.Env = []string{"PATH=" + tc.path, "HOME=" + home, "XDG_RUNTIME_DIR=" + runtime, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
+				var stdout, stderr bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &stdout, &stderr
+				err := cmd.Run()
+				var exit *exec.ExitError
+				require.ErrorAs(t, err, &exit, "cco %s succeeded without a manager", verb)
+				assert.Equal(t, 1, exit.ExitCode())
+				msg := strings.TrimSpace(stderr.String())
+				assert.Equal(t, 1, strings.Count(msg, "\n")+1, "not one line: %q", msg)
+				assert.Contains(t, msg, tc.want)
+				assert.Contains(t, msg, "'cco start'")
+			}
+			assert.NoDirExists(t, filepath.Join(home, ".config", "systemd"), "install wrote files without a manager")
+		})
+	}
 }
