@@ -126,5 +126,8 @@ func runProgram(ctx context.Context, prg *program, cfg *service.Config) error {
 	if err != nil {
 		return err
 	}
+	if prg.manager == "windows" {
+		go prg.exitOnFatalUnderSCM() // scm.go
+	}
 	return svc.Run()
 }
