@@ -1,0 +1,42 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestBinaryWarnings(t *testing.T) {
+	self, err := selfPath()
+	require.NoError(t, err)
+	assert.Empty(t, binaryWarnings(self), "the running binary is the service's")
+
+	gone := filepath.Join(t.TempDir(), "cco")
+	w := binaryWarnings(gone)
+	require.Len(t, w, 1)
+	assert.Contains(t, w[0], gone+" no longer exists")
+
+	other := filepath.Join(t.TempDir(), "cco")
+	require.NoError(t, os.WriteFile(other, []byte("#!/bin/sh\n"), 0o755))
+	w = binaryWarnings(other)
+	require.Len(t, w, 1)
+	assert.Contains(t, w[0], "the service runs "+other+", not this binary")
+}
+
+func TestWriteServiceStatus(t *testing.T) {
+	n, off := 2, false
+	var buf bytes.Buffer
+	writeServiceStatus(&buf, serviceStatusInfo{Manager: "systemd", File: "/h/.config/systemd/user/cco-daemon.service",
+		Enabled: true, State: "active (running)", Running: true, MainPID: 42, Restarts: &n, Binary: "/usr/bin/cco",
+		Lingering: &off, Warnings: []string{"lingering is off"}})
+	assert.Equal(t, `service:    installed (systemd) /h/.config/systemd/user/cco-daemon.service
+autostart:  enabled
+manager:    active (running), 2 restarts
+binary:     /usr/bin/cco
+warning:    lingering is off
+`, buf.String())
+}
