@@ -128,20 +128,22 @@ func (r *recorder) Run(ctx context.Context, name string, args ...string) (string
 
 func TestSystemdCommandLines(t *testing.T) {
 	dir := t.TempDir()
+	unit := filepath.Join(dir, ".config/systemd/user/cco-daemon.service")
 	rec := &recorder{out: map[string]string{
+		"systemctl --user show cco-daemon.service --property=FragmentPath": "FragmentPath=" + unit + "\n",
 		"systemctl --user show cco-daemon.service --property=LoadState,ActiveState,SubState,UnitFileState,MainPID,NRestarts": "LoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nMainPID=77\nNRestarts=4\n",
 	}}
 	linger := filepath.Join(dir, "linger")
 	require.NoError(t, os.Mkdir(linger, 0o755))
 	m := &Systemd{Dir: SystemdUserUnitDir(dir, ""), Settings: testSettings("/usr/bin/cco", dir), Runner: rec, LingerDir: linger, User: "alice"}
 	ctx := context.Background()
-	unit := filepath.Join(dir, ".config/systemd/user/cco-daemon.service")
 	require.Equal(t, unit, m.Path())
 
 	res, err := m.Install(ctx)
 	require.NoError(t, err)
 	assert.True(t, res.Created)
-	assert.Equal(t, []string{"systemctl --user show --property=Version", "systemctl --user daemon-reload"}, rec.calls)
+	assert.Equal(t, []string{"systemctl --user show --property=Version", "systemctl --user daemon-reload",
+		"systemctl --user show cco-daemon.service --property=FragmentPath"}, rec.calls)
 
 	rec.calls = nil
 	res, err = m.Install(ctx)
@@ -181,6 +183,18 @@ func TestSystemdCommandLines(t *testing.T) {
 	removed, err = m.Uninstall(ctx)
 	require.NoError(t, err)
 	assert.False(t, removed)
+}
+
+// A unit written where the manager does not look is taken back.
+func TestSystemdInstallWhereManagerDoesNotLook(t *testing.T) {
+	rec := &recorder{out: map[string]string{
+		"systemctl --user show cco-daemon.service --property=FragmentPath": "FragmentPath=\n",
+	}}
+	m := &Systemd{Dir: t.TempDir(), Settings: testSettings("/usr/bin/cco", "/h"), Runner: rec}
+	_, err := m.Install(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "does not read units from "+m.Dir)
+	assert.NoFileExists(t, m.Path())
 }
 
 func TestSystemdNoUserBus(t *testing.T) {

@@ -62,13 +62,25 @@ func (m *Systemd) Install(ctx context.Context) (InstallResult, error) {
 		return InstallResult{}, err
 	}
 	res, _, err := installFile(m.Path(), RenderSystemdUnit, m.Settings, systemdFacts)
-	if err != nil {
+	if err != nil || !res.Changed() {
 		return res, err
 	}
-	if res.Changed() {
-		if _, err := m.systemctl(ctx, "daemon-reload"); err != nil {
-			return res, fmt.Errorf("reloading the systemd user manager: %w", err)
+	if _, err := m.systemctl(ctx, "daemon-reload"); err != nil {
+		return res, fmt.Errorf("reloading the systemd user manager: %w", err)
+	}
+	// The manager reads units from its own search path, computed from its
+	// own environment: a shell whose XDG_CONFIG_HOME differs would write
+	// a unit systemd never sees. Check, and take a new file back if so.
+	out, err := m.systemctl(ctx, "show", m.unit(), "--property=FragmentPath")
+	if err != nil {
+		return res, fmt.Errorf("asking systemd about %s: %w", m.unit(), err)
+	}
+	if got := parseProperties(out)["FragmentPath"]; got != m.Path() {
+		if res.Created {
+			_, _ = removeFile(m.Path())
+			_, _ = m.systemctl(ctx, "daemon-reload")
 		}
+		return InstallResult{}, fmt.Errorf("the systemd user manager does not read units from %s (it loads %q); is XDG_CONFIG_HOME set differently for it? see 'systemd-analyze --user unit-paths'", m.Dir, got)
 	}
 	return res, nil
 }
@@ -79,17 +91,13 @@ func (m *Systemd) Uninstall(ctx context.Context) (bool, error) {
 	if err := m.ping(ctx); err != nil {
 		return false, err
 	}
-	installed, err := m.Installed()
-	if err != nil {
-		return false, err
+	// Stop and disable even without a file: a unit whose file was deleted
+	// by hand may still run, or still be wanted by default.target.
+	if _, err := m.systemctl(ctx, "stop", m.unit()); err != nil && !unitMissing(err) {
+		return false, fmt.Errorf("stopping %s: %w", m.unit(), err)
 	}
-	if installed {
-		if _, err := m.systemctl(ctx, "stop", m.unit()); err != nil && !unitMissing(err) {
-			return false, fmt.Errorf("stopping %s: %w", m.unit(), err)
-		}
-		if _, err := m.systemctl(ctx, "disable", m.unit()); err != nil && !unitMissing(err) {
-			return false, fmt.Errorf("disabling %s: %w", m.unit(), err)
-		}
+	if _, err := m.systemctl(ctx, "disable", m.unit()); err != nil && !unitMissing(err) {
+		return false, fmt.Errorf("disabling %s: %w", m.unit(), err)
 	}
 	removed, err := removeFile(m.Path())
 	if err != nil {
