@@ -246,7 +246,7 @@ func TestSystemdService(t *testing.T) {
 	dropIn := filepath.Join(unitFile+".d", "test-watchdog.conf")
 	require.NoError(t, os.MkdirAll(filepath.Dir(dropIn), 0o755))
 	stderrFile := filepath.Join(m.home, "service-stderr.log")
-	require.NoError(t, os.WriteFile(dropIn, []byte("[Service]\nWatchdogSec=3\nStandardError=append:"+stderrFile+"\n"), 0o644))
+	require.NoError(t, os.WriteFile(dropIn, []byte("[Service]\nWatchdogSec=6\nStandardError=append:"+stderrFile+"\n"), 0o644))
 	_, err = m.systemctl("set-environment", "CCO_TEST_HEALTH_HANG_FILE="+hang)
 	require.NoError(t, err)
 	_, err = m.systemctl("daemon-reload")
@@ -264,11 +264,11 @@ func TestSystemdService(t *testing.T) {
 			UptimeS float64 `json:"uptime_s"`
 		}
 		_ = json.Unmarshal([]byte(body), &h)
-		return err == nil && h.UptimeS >= 7, err
+		return err == nil && h.UptimeS >= 13, err
 	}))
 	assert.Equal(t, strconv.Itoa(pid), m.show(unit, "MainPID"), "a healthy daemon was restarted by the watchdog")
 	require.NoError(t, os.WriteFile(hang, nil, 0o644))
-	waitRestart(t, m, unit, pid, restarts, 3*time.Second+10*time.Second+waitLimit)
+	waitRestart(t, m, unit, pid, restarts, 6*time.Second+10*time.Second+waitLimit)
 	// systemd's watchdog kills with SIGABRT, which the Go runtime reports.
 	stderrLog, err := os.ReadFile(stderrFile)
 	require.NoError(t, err)
