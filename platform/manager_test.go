@@ -130,7 +130,7 @@ func TestSystemdCommandLines(t *testing.T) {
 	dir := t.TempDir()
 	unit := filepath.Join(dir, ".config/systemd/user/cco-daemon.service")
 	rec := &recorder{out: map[string]string{
-		"systemctl --user show cco-daemon.service --property=FragmentPath": "FragmentPath=" + unit + "\n",
+		"systemctl --user show cco-daemon.service --property=FragmentPath":                                                   "FragmentPath=" + unit + "\n",
 		"systemctl --user show cco-daemon.service --property=LoadState,ActiveState,SubState,UnitFileState,MainPID,NRestarts": "LoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nMainPID=77\nNRestarts=4\n",
 	}}
 	linger := filepath.Join(dir, "linger")
