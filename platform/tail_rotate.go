@@ -1,0 +1,166 @@
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// backupTimeFormat is how lumberjack stamps a rotated file:
+// daemon.log becomes daemon-2006-01-02T15-04-05.000.log. The stamps sort
+// as text in time order.
+const backupTimeFormat = "2006-01-02T15-04-05.000"
+
+// checkRotation moves to the new file when the log was rotated, and back
+// to the start when it was truncated.
+func (t *Tail) checkRotation(w io.Writer) error {
+	cur, err := t.f.Stat()
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", t.path, err)
+	}
+	fi, err := os.Stat(t.path)
+	if err == nil && os.SameFile(cur, fi) {
+		if fi.Size() < t.off {
+			fmt.Fprintf(t.Notice, "%s was truncated; following it from its start\n", t.path)
+			t.off, t.partial = 0, t.partial[:0]
+		}
+		return nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("checking %s: %w", t.path, err)
+	}
+	if err != nil {
+		return nil // between the rename and the new file: next time
+	}
+	// Rotated. Finish the old file, then any files rotated after it.
+	if err := t.drain(w); err != nil {
+		return err
+	}
+	if err := t.flushPartial(w); err != nil {
+		return err
+	}
+	next, err := os.Open(t.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", t.path, err)
+	}
+	// Listed after opening the new file, so every file rotated before it
+	// was created is in the list.
+	curName, ok := t.nameOf(cur)
+	if ok {
+		if err := t.readRotatedAfter(w, curName, next); err != nil {
+			next.Close()
+			return err
+		}
+	} else {
+		fmt.Fprintf(t.Notice, "%s was rotated and its old file removed; lines may have been missed\n", t.path)
+	}
+	t.f.Close()
+	t.f, t.off = next, 0
+	return nil
+}
+
+// backups are the rotated files of t.path, oldest first.
+func (t *Tail) backups() ([]string, error) {
+	dir, base := filepath.Split(t.path)
+	ext := filepath.Ext(base)
+	prefix := strings.TrimSuffix(base, ext) + "-"
+	entries, err := os.ReadDir(filepath.Clean(dir))
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", dir, err)
+	}
+	var names []string
+	for _, e := range entries {
+		n := e.Name()
+		if !strings.HasPrefix(n, prefix) || !strings.HasSuffix(n, ext) {
+			continue
+		}
+		stamp := strings.TrimSuffix(strings.TrimPrefix(n, prefix), ext)
+		if _, err := time.Parse(backupTimeFormat, stamp); err == nil {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// nameOf finds the rotated name the file fi now has.
+func (t *Tail) nameOf(fi os.FileInfo) (string, bool) {
+	names, err := t.backups()
+	if err != nil {
+		return "", false
+	}
+	dir := filepath.Dir(t.path)
+	for _, n := range names {
+		if bi, err := os.Stat(filepath.Join(dir, n)); err == nil && os.SameFile(fi, bi) {
+			return n, true
+		}
+	}
+	return "", false
+}
+
+// readRotatedAfter writes, oldest first, the rotated files newer than
+// after, stopping at next (the file being switched to) if it was itself
+// rotated meanwhile.
+func (t *Tail) readRotatedAfter(w io.Writer, after string, next *os.File) error {
+	names, err := t.backups()
+	if err != nil {
+		return err
+	}
+	nfi, err := next.Stat()
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(t.path)
+	for _, n := range names {
+		if n <= after {
+			continue
+		}
+		f, err := os.Open(filepath.Join(dir, n))
+		if err != nil {
+			fmt.Fprintf(t.Notice, "rotated log %s could not be read (%v); lines may have been missed\n", n, err)
+			continue
+		}
+		fi, err := f.Stat()
+		if err == nil && os.SameFile(fi, nfi) {
+			f.Close()
+			return nil
+		}
+		lw := &lastByteWriter{w: w}
+		_, err = io.Copy(lw, f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+		// A rotated file ends with a whole line unless a writer died mid-line.
+		if lw.n > 0 && lw.last != '\n' {
+			if _, err := w.Write([]byte{'\n'}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// lastByteWriter remembers the last byte written through it.
+type lastByteWriter struct {
+	w    io.Writer
+	n    int64
+	last byte
+}
+
+func (l *lastByteWriter) Write(p []byte) (int, error) {
+	n, err := l.w.Write(p)
+	if n > 0 {
+		l.n += int64(n)
+		l.last = p[n-1]
+	}
+	return n, err
+}
