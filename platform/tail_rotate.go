@@ -64,7 +64,7 @@ func (t *Tail) checkRotation(w io.Writer) error {
 	}
 	t.f.Close()
 	t.f, t.off = next, 0
-	return nil
+	return t.drain(w)
 }
 
 // backups are the rotated files of t.path, oldest first.
