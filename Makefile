@@ -48,7 +48,7 @@ cross:
 	done
 
 bench:
-	@echo "no benchmarks yet"
+	$(GO) test -run '^$$' -bench . -benchtime 20x ./...
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./config/

@@ -54,25 +54,41 @@ func (t *Tail) checkRotation(w io.Writer) error {
 	// Listed after opening the new file, so every file rotated before it
 	// was created is in the list.
 	curName, ok := t.nameOf(cur)
-	if ok {
-		if err := t.readRotatedAfter(w, curName, next); err != nil {
-			next.Close()
-			return err
-		}
-	} else {
-		fmt.Fprintf(t.Notice, "%s was rotated and its old file removed; lines may have been missed\n", t.path)
+	if !ok {
+		// The old file was rotated and already pruned (log_max_files).
+		// It was rotated after its last write, and every later file after
+		// that: its modification time still orders it among the others.
+		curName = t.backupName(cur.ModTime())
+		fmt.Fprintf(t.Notice, "%s rotated faster than it could be followed and old files were pruned; lines may have been missed\n", t.path)
+	}
+	if err := t.readRotatedAfter(w, curName, next); err != nil {
+		next.Close()
+		return err
 	}
 	t.f.Close()
 	t.f, t.off = next, 0
 	return t.drain(w)
 }
 
+// backupParts are the name parts of t.path's rotated files:
+// PREFIX-STAMP.EXT.
+func (t *Tail) backupParts() (prefix, ext string) {
+	base := filepath.Base(t.path)
+	ext = filepath.Ext(base)
+	return strings.TrimSuffix(base, ext) + "-", ext
+}
+
+// backupName is the name a file rotated at tm would have.
+func (t *Tail) backupName(tm time.Time) string {
+	prefix, ext := t.backupParts()
+	return prefix + tm.UTC().Format(backupTimeFormat) + ext
+}
+
 // backups are the rotated files of t.path, oldest first.
 func (t *Tail) backups() ([]string, error) {
-	dir, base := filepath.Split(t.path)
-	ext := filepath.Ext(base)
-	prefix := strings.TrimSuffix(base, ext) + "-"
-	entries, err := os.ReadDir(filepath.Clean(dir))
+	dir := filepath.Dir(t.path)
+	prefix, ext := t.backupParts()
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("listing %s: %w", dir, err)
 	}

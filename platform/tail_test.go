@@ -145,6 +145,19 @@ func TestFollowRotationAndTruncation(t *testing.T) {
 	require.NoError(t, os.Rename(p, filepath.Join(dir, "daemon-2026-01-01T00-00-04.000.log")))
 	writeFile(t, p, "last\n")
 	assert.Equal(t, "last\n", step(t, tl, &w))
+
+	// Rotated and pruned before the follower looked: the open file still
+	// reads to its end, and the later rotated files are found by time.
+	appendFile(t, p, "pruned\n")
+	now := time.Now()
+	gone := filepath.Join(dir, tl.backupName(now.Add(time.Hour)))
+	require.NoError(t, os.Rename(p, gone))
+	require.NoError(t, os.Remove(gone))
+	writeFile(t, filepath.Join(dir, tl.backupName(now.Add(2*time.Hour))), "kept\n")
+	writeFile(t, p, "newest\n")
+	notes.Reset()
+	assert.Equal(t, "pruned\nkept\nnewest\n", step(t, tl, &w))
+	assert.Contains(t, notes.String(), "lines may have been missed")
 }
 
 // syncBuffer is written by Follow while the test reads it.
