@@ -2,7 +2,6 @@ package platform
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 )
 
@@ -27,7 +26,7 @@ type Child struct {
 // without a console (Windows), stdin from the null device and its output
 // appended to LogPath, so it outlives the caller and its terminal.
 func SpawnDetached(o SpawnOptions) (*Child, error) {
-	log, err := os.OpenFile(o.LogPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	log, err := openAppend(o.LogPath)
 	if err != nil {
 		return nil, fmt.Errorf("opening the log %s for the daemon's output: %w", o.LogPath, err)
 	}

@@ -29,7 +29,7 @@ const maxPartial = 1 << 20
 
 // OpenTail opens path for tailing.
 func OpenTail(path string) (*Tail, error) {
-	f, err := os.Open(path)
+	f, err := openShared(path)
 	if err != nil {
 		return nil, err
 	}

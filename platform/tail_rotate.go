@@ -44,7 +44,7 @@ func (t *Tail) checkRotation(w io.Writer) error {
 	if err := t.flushPartial(w); err != nil {
 		return err
 	}
-	next, err := os.Open(t.path)
+	next, err := openShared(t.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -139,7 +139,7 @@ func (t *Tail) readRotatedAfter(w io.Writer, after string, next *os.File) error 
 		if n <= after {
 			continue
 		}
-		f, err := os.Open(filepath.Join(dir, n))
+		f, err := openShared(filepath.Join(dir, n))
 		if err != nil {
 			fmt.Fprintf(t.Notice, "rotated log %s could not be read (%v); lines may have been missed\n", n, err)
 			continue
