@@ -43,11 +43,11 @@ func stopDetached(ctx context.Context, paths daemonPaths, timeout time.Duration,
 	} else {
 		for !res.killed {
 			p.show("stopping cco daemon (pid %d) ... %s", info.PID, seconds(time.Since(t0)))
-			free, err := lockFreed(paths)
+			gone, err := stopped(proc, paths)
 			if err != nil {
 				return res, err
 			}
-			if free {
+			if gone {
 				res.elapsed = time.Since(t0)
 				return res, nil
 			}
@@ -66,11 +66,11 @@ func stopDetached(ctx context.Context, paths daemonPaths, timeout time.Duration,
 		return res, fmt.Errorf("killing pid %d: %w", info.PID, err)
 	}
 	for end := time.Now().Add(killGrace); ; {
-		free, err := lockFreed(paths)
+		gone, err := stopped(proc, paths)
 		if err != nil {
 			return res, err
 		}
-		if free {
+		if gone {
 			res.elapsed = time.Since(t0)
 			return res, nil
 		}
@@ -123,9 +123,17 @@ func openDaemon(ctx context.Context, paths daemonPaths, deadline time.Time, res 
 	}
 }
 
-// lockFreed reports whether the daemon has let go of its lock, cleaning
-// the pid file a killed daemon leaves.
-func lockFreed(paths daemonPaths) (bool, error) {
+// stopped reports whether the daemon is gone: its lock is free (checking
+// cleans the pid file a killed daemon leaves), or the process has exited
+// and another daemon (a service manager's restart, a racing start) already
+// holds the lock anew.
+func stopped(proc *platform.Process, paths daemonPaths) (bool, error) {
+	// Exited first: a process's files (and so its lock) are closed before
+	// it counts as exited, so the inspection after sees the lock free.
+	exited := proc.Exited()
 	st, err := paths.inspect()
-	return err == nil && !st.Running, err
+	if err != nil {
+		return false, err
+	}
+	return exited || !st.Running, nil
 }
