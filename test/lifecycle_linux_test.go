@@ -253,31 +253,3 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
-
-// BenchmarkDetachedStart measures `cco start` on an idle machine: spawn,
-// bind, pid file and the first 200 from /ready. The goal is well under a
-// second; `make bench` reports it, no test asserts it.
-func BenchmarkDetachedStart(b *testing.B) {
-	dir := b.TempDir()
-	home := filepath.Join(dir, ".cco")
-	b.Cleanup(func() { killDaemons(home) })
-	env := append(os.Environ(), "HOME="+dir, "CCO_HOME="+home)
-	port, err := freePort()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var started time.Duration
-	for b.Loop() {
-		t0 := time.Now()
-		if out, err := cco(env, "start", "--port", fmt.Sprint(port)).CombinedOutput(); err != nil {
-			b.Fatalf("start: %v: %s", err, out)
-		}
-		started += time.Since(t0)
-		b.StopTimer()
-		if out, err := cco(env, "stop").CombinedOutput(); err != nil {
-			b.Fatalf("stop: %v: %s", err, out)
-		}
-		b.StartTimer()
-	}
-	b.ReportMetric(float64(started.Milliseconds())/float64(b.N), "ms/start")
-}
