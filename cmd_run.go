@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"os"
 
 	"github.com/anthropics/cco/config"
 	"github.com/kardianos/service"
@@ -39,6 +38,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := config.EnsureHome(cfg.Home); err != nil {
 		return err
 	}
+	manager := detectManager()
+	// The lock comes before the port: a second daemon must learn that one
+	// runs from the lock, not from a bind error, and must not touch the log.
+	life, err := acquireLifecycle(cfg, manager, daemonArgs(fs, cfg))
+	if err != nil {
+		return err
+	}
+	defer life.release()
 	var term io.Writer
 	if isTerminal(stderr) {
 		term = stderr
@@ -49,7 +56,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer logs.Close()
 
-	prg := newProgram(cfg, log, logs, detectManager())
+	applyTestHooks(log)
+	prg := newProgram(cfg, log, logs, manager)
+	prg.life = life
 	if err := runProgram(ctx, prg, serviceConfig()); err != nil {
 		log.Error("cco daemon could not run", "err", err)
 		return err
@@ -57,6 +66,5 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if prg.err != nil {
 		return prg.err
 	}
-	_ = os.Stdout
 	return nil
 }

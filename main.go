@@ -41,6 +41,11 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "[flags]", "run the daemon in the foreground (what a service manager runs)", cmdRun},
+		{"start", "[flags] [--wait 30s]", "start the daemon in the background; returns once it is ready", cmdStart},
+		{"stop", "[--timeout 10s]", "stop the daemon: SIGTERM, then SIGKILL after the timeout", cmdStop},
+		{"restart", "[flags] [--timeout 10s] [--wait 30s]", "stop and start the daemon, keeping its flags", cmdRestart},
+		{"status", "[--json]", "whether the daemon runs, its pid, URL, health and files (exit 3: not running)", cmdStatus},
+		{"logs", "[-n 50] [-f]", "print the daemon's last log lines; -f follows across rotation", cmdLogs},
 		{"install", "[--start] [--config FILE]", "install the per-user OS service (systemd user unit, LaunchAgent, Windows service)", cmdInstall},
 		{"uninstall", "", "stop and remove the OS service", cmdUninstall},
 		{"enable", "", "start the installed service automatically at login", cmdEnable},

@@ -122,8 +122,8 @@ func (p *program) selfCheck(ctx context.Context) error {
 // last check passed.
 type healthReporter interface{ HealthError() error }
 
-// probeClient never goes through a proxy and keeps no idle connections.
-var probeClient = &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
+// watchdogClient never goes through a proxy and keeps no idle connections.
+var watchdogClient = &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
 
 // probeHealth GETs /health on the bound address (loopback when bound to
 // all interfaces).
@@ -141,7 +141,7 @@ func probeHealth(ctx context.Context, addr net.Addr) error {
 	if err != nil {
 		return err
 	}
-	resp, err := probeClient.Do(req)
+	resp, err := watchdogClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("probing %s: %w", url, err)
 	}

@@ -25,6 +25,7 @@ type program struct {
 	logs    *logSink
 	manager string
 
+	life  *lifecycle // lock and pid file; nil when not managed
 	srv   *server.Server
 	fatal chan error // a failure that must end the process non-zero
 	err   error      // the fatal error that ended the run, if any
@@ -39,6 +40,9 @@ func newProgram(cfg *config.Config, log *slog.Logger, logs *logSink, manager str
 func (p *program) Start(s service.Service) error {
 	p.srv = server.New(server.Options{Config: p.cfg, Logger: p.log, Version: version, Manager: p.manager})
 	if err := p.srv.Listen(); err != nil {
+		return err
+	}
+	if err := p.life.listening(p.srv.Addr()); err != nil {
 		return err
 	}
 	go func() {

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+)
+
+// daemonStatus is what status reports. Service carries what a service
+// manager adds (unit state, enabled, ...) when cco runs under one.
+type daemonStatus struct {
+	Running   bool              `json:"running"`
+	State     string            `json:"state"` // running, starting, stopped
+	PID       int               `json:"pid,omitempty"`
+	URL       string            `json:"url,omitempty"`
+	StartedAt *time.Time        `json:"started_at,omitempty"`
+	UptimeS   *int64            `json:"uptime_s,omitempty"`
+	Version   string            `json:"version,omitempty"`
+	Health    string            `json:"health,omitempty"`
+	Manager   string            `json:"manager,omitempty"`
+	Config    string            `json:"config"`
+	Log       string            `json:"log"`
+	PidFile   string            `json:"pid_file"`
+	StalePID  int               `json:"stale_pid_removed,omitempty"`
+	Service   map[string]string `json:"service,omitempty"`
+}
+
+// statusDetached reports on the daemon by its lock and pid file, with a
+// live /health when it runs. When nothing runs it makes no request at all,
+// so it answers at once.
+func statusDetached(ctx context.Context, paths daemonPaths) (daemonStatus, error) {
+	s := daemonStatus{State: "stopped", Config: paths.Config, Log: paths.Log, PidFile: paths.Pid}
+	st, err := paths.inspect()
+	if err != nil {
+		return s, err
+	}
+	if st.Stale != nil {
+		s.StalePID = st.Stale.PID
+	}
+	if !st.Running {
+		return s, nil
+	}
+	s.Running, s.State = true, "starting"
+	info := st.Info
+	if info == nil {
+		return s, nil
+	}
+	s.State, s.PID, s.URL, s.Version, s.Manager = "running", info.PID, infoURL(*info), info.Version, info.Manager
+	if info.Config != "" {
+		s.Config = info.Config
+	}
+	started := info.StartedAt
+	up := int64(time.Since(started) / time.Second)
+	s.StartedAt, s.UptimeS = &started, &up
+	s.Health = liveHealth(ctx, s.URL, info.PID)
+	return s, nil
+}
+
+// liveHealth asks the daemon's /health now.
+func liveHealth(ctx context.Context, url string, pid int) string {
+	var h struct {
+		Status string `json:"status"`
+		PID    int    `json:"pid"`
+	}
+	code, err := probe(ctx, url, "/health", &h)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("not answering (%v)", err)
+	case code != 200:
+		return fmt.Sprintf("failing (HTTP %d)", code)
+	case h.PID != pid:
+		return fmt.Sprintf("another process (pid %d) answers on %s", h.PID, url)
+	case h.Status != "ok":
+		return fmt.Sprintf("failing (status %q)", h.Status)
+	}
+	return "ok"
+}
+
+func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("status", stdout)
+	asJSON := fs.Bool("json", false, "print the status as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{"status takes no arguments"}
+	}
+	paths, err := homePaths()
+	if err != nil {
+		return err
+	}
+	s, err := statusDetached(ctx, paths)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(s); err != nil {
+			return err
+		}
+	} else {
+		printStatus(stdout, s)
+	}
+	if !s.Running {
+		return errNotRunning
+	}
+	return nil
+}
+
+func printStatus(w io.Writer, s daemonStatus) {
+	switch s.State {
+	case "running":
+		fmt.Fprintf(w, "cco is running (pid %d) at %s\n", s.PID, s.URL)
+		fmt.Fprintf(w, "  health:   %s\n", s.Health)
+		fmt.Fprintf(w, "  uptime:   %s (since %s)\n", (time.Duration(*s.UptimeS) * time.Second).String(), s.StartedAt.Local().Format("2006-01-02 15:04:05 MST"))
+		fmt.Fprintf(w, "  version:  %s\n", s.Version)
+		fmt.Fprintf(w, "  manager:  %s\n", s.Manager)
+	case "starting":
+		fmt.Fprintln(w, "cco is starting (it holds the lock but is not listening yet)")
+	default:
+		fmt.Fprintln(w, "cco is not running")
+		if s.StalePID != 0 {
+			fmt.Fprintf(w, "  removed a stale pid file (pid %d was not a running cco daemon; it was not signalled)\n", s.StalePID)
+		}
+	}
+	keys := make([]string, 0, len(s.Service))
+	for k := range s.Service {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %-9s %s\n", k+":", s.Service[k])
+	}
+	fmt.Fprintf(w, "  config:   %s\n", s.Config)
+	fmt.Fprintf(w, "  log:      %s\n", s.Log)
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/anthropics/cco/platform"
+)
+
+// killGrace bounds the wait for the lock after SIGKILL: the kernel frees
+// it as soon as the process is gone, so this is only a safety net.
+const killGrace = 10 * time.Second
+
+// stopResult says how a stop went.
+type stopResult struct {
+	running bool // a daemon was running
+	pid     int
+	killed  bool   // SIGTERM (or the shutdown request) did not suffice
+	why     string // why it was killed, when it was
+	elapsed time.Duration
+	stale   *platform.PidInfo // a stale pid file removed, never signalled
+}
+
+// stopDetached stops the daemon that holds the lock: it asks it to stop
+// (SIGTERM; on Windows the authenticated shutdown request), waits for the
+// lock to be released, and kills it after timeout. A pid file whose lock is
+// free is stale: it is removed and its PID never signalled.
+func stopDetached(ctx context.Context, paths daemonPaths, timeout time.Duration, p progressLine) (stopResult, error) {
+	t0 := time.Now()
+	deadline := t0.Add(timeout)
+	var res stopResult
+	proc, info, err := openDaemon(ctx, paths, deadline, &res)
+	if err != nil || proc == nil {
+		return res, err
+	}
+	defer proc.Close()
+	res.running, res.pid = true, info.PID
+
+	if err := askToStop(ctx, proc, info, paths); err != nil {
+		res.killed, res.why = true, fmt.Sprintf("asking it to stop failed (%v)", err)
+	} else {
+		for !res.killed {
+			p.show("stopping cco daemon (pid %d) ... %s", info.PID, seconds(time.Since(t0)))
+			gone, err := stopped(proc, paths)
+			if err != nil {
+				return res, err
+			}
+			if gone {
+				res.elapsed = time.Since(t0)
+				return res, nil
+			}
+			if time.Now().After(deadline) {
+				res.killed, res.why = true, fmt.Sprintf("it did not exit within %s of %s", timeout, termName)
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return res, fmt.Errorf("interrupted while waiting for pid %d to exit; it may still be stopping (see 'cco status')", info.PID)
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+	if err := proc.Kill(); err != nil && !errors.Is(err, platform.ErrProcessGone) {
+		return res, fmt.Errorf("killing pid %d: %w", info.PID, err)
+	}
+	for end := time.Now().Add(killGrace); ; {
+		gone, err := stopped(proc, paths)
+		if err != nil {
+			return res, err
+		}
+		if gone {
+			res.elapsed = time.Since(t0)
+			return res, nil
+		}
+		if time.Now().After(end) {
+			return res, fmt.Errorf("pid %d was killed but %s is still locked", info.PID, paths.Lock)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// openDaemon finds the daemon that holds the lock and opens a handle on
+// it. The handle is opened first and the daemon confirmed afterwards (lock
+// still held, pid file still naming that PID): a PID reused in between
+// then fails the confirmation instead of being signalled. It returns a nil
+// process when nothing runs.
+func openDaemon(ctx context.Context, paths daemonPaths, deadline time.Time, res *stopResult) (*platform.Process, platform.PidInfo, error) {
+	for {
+		st, err := paths.inspect()
+		if err != nil {
+			return nil, platform.PidInfo{}, err
+		}
+		if st.Stale != nil {
+			res.stale = st.Stale
+		}
+		if !st.Running {
+			return nil, platform.PidInfo{}, nil
+		}
+		if st.Info != nil {
+			proc, err := platform.OpenProcess(st.Info.PID)
+			if err != nil && !errors.Is(err, platform.ErrProcessGone) {
+				return nil, platform.PidInfo{}, err
+			}
+			if err == nil {
+				again, err := paths.inspect()
+				if err == nil && again.Running && again.Info != nil && again.Info.PID == st.Info.PID {
+					return proc, *st.Info, nil
+				}
+				proc.Close()
+			}
+		}
+		// Starting (no pid file yet) or changing hands: look again.
+		if time.Now().After(deadline) {
+			return nil, platform.PidInfo{}, fmt.Errorf("a cco daemon holds %s but has written no pid file yet; try again once it has started", paths.Lock)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, platform.PidInfo{}, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// stopped reports whether the daemon is gone: its lock is free (checking
+// cleans the pid file a killed daemon leaves), or the process has exited
+// and another daemon (a service manager's restart, a racing start) already
+// holds the lock anew.
+func stopped(proc *platform.Process, paths daemonPaths) (bool, error) {
+	// Exited first: a process's files (and so its lock) are closed before
+	// it counts as exited, so the inspection after sees the lock free.
+	exited := proc.Exited()
+	st, err := paths.inspect()
+	if err != nil {
+		return false, err
+	}
+	return exited || !st.Running, nil
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/anthropics/cco/config"
+	"github.com/anthropics/cco/platform"
+)
+
+// lifecycle is the daemon's side of being managed: the lock taken before
+// binding and held for the whole run, the pid file written once the
+// listener is up, both undone on the way out.
+type lifecycle struct {
+	cfg     *config.Config
+	manager string
+	args    []string
+	lock    *platform.Lock
+	wrote   bool
+}
+
+// acquireLifecycle takes CCO_HOME/daemon.lock, or explains who holds it.
+// args are the daemon's flags, recorded in the pid file for restart.
+func acquireLifecycle(cfg *config.Config, manager string, args []string) (*lifecycle, error) {
+	lock, err := platform.AcquireLock(cfg.LockPath())
+	if errors.Is(err, platform.ErrLocked) {
+		return nil, alreadyRunningError(cfg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Holding the lock, any pid file left here is from a daemon that died
+	// without cleaning up: remove it so that nobody mistakes it for ours
+	// before ours is written.
+	if err := platform.RemovePidFile(cfg.PidPath()); err != nil {
+		lock.Release()
+		return nil, err
+	}
+	return &lifecycle{cfg: cfg, manager: manager, args: args, lock: lock}, nil
+}
+
+func alreadyRunningError(cfg *config.Config) error {
+	if info, err := platform.ReadPidFile(cfg.PidPath()); err == nil {
+		return fmt.Errorf("already running (pid %d, %s); stop it with 'cco stop' or use another CCO_HOME", info.PID, infoURL(info))
+	}
+	return fmt.Errorf("already running: another cco daemon holds %s and is starting; see 'cco status'", cfg.LockPath())
+}
+
+// listening records the daemon in daemon.pid, with the port actually bound.
+func (l *lifecycle) listening(addr net.Addr) error {
+	if l == nil {
+		return nil
+	}
+	port := l.cfg.Port
+	if tcp, ok := addr.(*net.TCPAddr); ok {
+		port = tcp.Port
+	}
+	exe, _ := os.Executable()
+	info := platform.PidInfo{
+		PID: os.Getpid(), StartedAt: time.Now().UTC().Truncate(time.Millisecond),
+		Host: l.cfg.Host, Port: port, Version: version, Exe: exe, Manager: l.manager,
+		Config: l.cfg.File, Args: l.args,
+	}
+	if err := platform.WritePidFile(l.cfg.PidPath(), info); err != nil {
+		return err
+	}
+	l.wrote = true
+	return nil
+}
+
+// release removes the pid file, then lets go of the lock: in that order,
+// so that whoever sees the lock free never sees our pid file.
+func (l *lifecycle) release() {
+	if l == nil {
+		return
+	}
+	if l.wrote {
+		_ = platform.RemovePidFile(l.cfg.PidPath())
+	}
+	_ = l.lock.Release()
+}
+
+// infoURL is the URL a daemon described by info answers on.
+func infoURL(info platform.PidInfo) string {
+	return (&config.Config{Host: info.Host, Port: info.Port}).URL()
+}

@@ -1,0 +1,88 @@
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// ErrLocked means another daemon holds the lock: it is running (or starting).
+var ErrLocked = errors.New("the daemon lock is held by another process")
+
+// Lock is the daemon's exclusive lock on CCO_HOME/daemon.lock. The kernel
+// releases it when the process dies, however it dies, so "the lock is held"
+// is the one fact about liveness that a stale pid file or a reused PID
+// cannot fake. The lock file itself is never removed: deleting it would let
+// two processes lock two different files of the same name.
+type Lock struct{ fl *flock.Flock }
+
+// lockRetry bounds how long AcquireLock keeps trying while only probes (a
+// status, a stop) hold the lock shared for an instant.
+const lockRetry = 2 * time.Second
+
+// AcquireLock takes the lock exclusively without blocking on a daemon that
+// holds it: it fails at once with ErrLocked when a daemon holds it, and
+// retries briefly when only probes (shared holders) are in the way.
+func AcquireLock(path string) (*Lock, error) {
+	fl := flock.New(path)
+	deadline := time.Now().Add(lockRetry)
+	for {
+		ok, err := fl.TryLock()
+		if err != nil {
+			return nil, fmt.Errorf("locking %s: %w", path, err)
+		}
+		if ok {
+			return &Lock{fl: fl}, nil
+		}
+		// A shared lock is refused only while someone holds the lock
+		// exclusively, and only a daemon does that.
+		held, err := heldExclusively(path)
+		if err != nil {
+			return nil, err
+		}
+		if held || time.Now().After(deadline) {
+			return nil, ErrLocked
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Release drops the lock; the process exiting would too.
+func (l *Lock) Release() error {
+	if l == nil || l.fl == nil {
+		return nil
+	}
+	return l.fl.Close()
+}
+
+// heldExclusively reports whether a daemon holds the lock now. It takes the
+// lock shared for an instant, so probes never get in each other's way.
+func heldExclusively(path string) (bool, error) {
+	fl := flock.New(path)
+	ok, err := fl.TryRLock()
+	if err != nil {
+		return false, fmt.Errorf("checking the lock %s: %w", path, err)
+	}
+	if ok {
+		_ = fl.Close()
+	}
+	return !ok, nil
+}
+
+// withSharedLock runs fn while holding the lock shared, so that no daemon
+// can start (and write a pid file) meanwhile. It reports false, without
+// running fn, when a daemon holds the lock.
+func withSharedLock(path string, fn func() error) (bool, error) {
+	fl := flock.New(path)
+	ok, err := fl.TryRLock()
+	if err != nil {
+		return false, fmt.Errorf("checking the lock %s: %w", path, err)
+	}
+	if !ok {
+		return false, nil
+	}
+	defer fl.Close()
+	return true, fn()
+}

@@ -1,0 +1,14 @@
+//go:build unix
+
+package platform
+
+import "os"
+
+// openAppend opens a log for appending, creating it 0600.
+func openAppend(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+}
+
+// openShared opens a log for reading. On Unix an open file never stops
+// the writer from renaming it (rotation).
+func openShared(path string) (*os.File, error) { return os.Open(path) }

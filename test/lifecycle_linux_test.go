@@ -1,0 +1,255 @@
+//go:build linux
+
+package test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// ccoHome is a fresh HOME and CCO_HOME for a test; every daemon started
+// with it is killed by PID when the test ends.
+func ccoHome(t *testing.T) (home string, env []string) {
+	t.Helper()
+	dir := t.TempDir()
+	home = filepath.Join(dir, ".cco")
+	t.Cleanup(func() { killDaemons(home) })
+	env = append(os.Environ(), "HOME="+dir, "CCO_HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(dir, ".config"))
+	return home, env
+}
+
+func cco(env []string, args ...string) *exec.Cmd {
+	cmd := exec.Command(ccoPath(), args...)
+	cmd.Env = env
+	return cmd
+}
+
+// runCco runs cco to the end and returns its output and exit code.
+func runCco(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd := cco(env, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return out.String(), errb.String(), ee.ExitCode()
+	}
+	require.NoError(t, err)
+	return out.String(), errb.String(), 0
+}
+
+func TestConcurrentStartsMakeOneDaemon(t *testing.T) {
+	home, env := ccoHome(t)
+	port, err := freePort()
+	require.NoError(t, err)
+
+	const n = 20
+	type result struct {
+		out, err string
+		code     int
+	}
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			o, e, c := runCco(t, env, "start", "--port", fmt.Sprint(port))
+			results[i] = result{o, e, c}
+		})
+	}
+	wg.Wait()
+
+	pids := daemonPIDs(home)
+	require.Len(t, pids, 1, "exactly one daemon process")
+	pid, err := pidFromFile(filepath.Join(home, "daemon.pid"))
+	require.NoError(t, err)
+	assert.Equal(t, pids[0], pid, "the pid file names the daemon")
+	pidFiles, _ := filepath.Glob(filepath.Join(home, "*.pid*"))
+	assert.Len(t, pidFiles, 1, "one pid file and no temporary ones: %v", pidFiles)
+
+	started := 0
+	already := regexp.MustCompile(fmt.Sprintf(`^cco is already running \(pid %d, http://127.0.0.1:%d\)\n$`, pid, port))
+	for i, r := range results {
+		assert.Equal(t, 0, r.code, "start %d exit code; stderr: %s", i, r.err)
+		switch {
+		case strings.HasPrefix(r.out, fmt.Sprintf("cco started: http://127.0.0.1:%d (pid %d,", port, pid)):
+			started++
+		case already.MatchString(r.out):
+		default:
+			t.Errorf("start %d said %q (stderr %q)", i, r.out, r.err)
+		}
+	}
+	assert.Equal(t, 1, started, "exactly one start started the daemon")
+	logData, _ := os.ReadFile(filepath.Join(home, "daemon.log"))
+	t.Logf("%d spawned daemons lost the race for the lock", bytes.Count(logData, []byte("cco run: already running")))
+
+	out, _, code := runCco(t, env, "stop")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, fmt.Sprintf("cco stopped (pid %d)", pid))
+	assert.Empty(t, daemonPIDs(home))
+}
+
+func TestLogsLastLinesOfAHugeFile(t *testing.T) {
+	home, env := ccoHome(t)
+	require.NoError(t, os.MkdirAll(home, 0o700))
+	log := filepath.Join(home, "daemon.log")
+	f, err := os.Create(log)
+	require.NoError(t, err)
+	// 16 GiB of hole, then 100 lines: reading the file whole would take
+	// all the memory there is; seeking from the end takes a few blocks.
+	const hole = 16 << 30
+	require.NoError(t, f.Truncate(hole))
+	var st syscall.Stat_t
+	require.NoError(t, syscall.Fstat(int(f.Fd()), &st))
+	if st.Blocks*512 > 1<<20 {
+		f.Close()
+		t.Skip("this file system does not make sparse files")
+	}
+	_, err = f.Seek(hole, io.SeekStart)
+	require.NoError(t, err)
+	w := bufio.NewWriter(f)
+	for i := 1; i <= 100; i++ {
+		fmt.Fprintf(w, "line %d\n", i)
+	}
+	require.NoError(t, w.Flush())
+	require.NoError(t, f.Close())
+
+	out, errOut, code := runCco(t, env, "logs", "-n", "50")
+	require.Equal(t, 0, code, errOut)
+	var want strings.Builder
+	for i := 51; i <= 100; i++ {
+		fmt.Fprintf(&want, "line %d\n", i)
+	}
+	assert.Equal(t, want.String(), out)
+
+	out, _, code = runCco(t, env, "logs", "-n", "1")
+	assert.Equal(t, 0, code)
+	assert.Equal(t, "line 100\n", out)
+	out, _, code = runCco(t, env, "logs", "-n", "0")
+	assert.Equal(t, 0, code)
+	assert.Empty(t, out)
+
+	// The default is 50 lines.
+	out, _, _ = runCco(t, env, "logs")
+	assert.Equal(t, want.String(), out)
+}
+
+// startFlooder starts a daemon whose test hook logs n numbered lines on
+// SIGUSR1, rotating at 1 MiB and keeping maxFiles old files.
+func startFlooder(t *testing.T, home string, env []string, n, maxFiles int) int {
+	t.Helper()
+	port, err := freePort()
+	require.NoError(t, err)
+	denv := append(env, "CCO_LOG_ROTATION_SIZE=1MiB", fmt.Sprintf("CCO_LOG_MAX_FILES=%d", maxFiles), fmt.Sprintf("CCO_TEST_LOG_FLOOD=%d", n))
+	_, errOut, code := runCco(t, denv, "start", "--port", fmt.Sprint(port))
+	require.Equal(t, 0, code, errOut)
+	pid, err := pidFromFile(filepath.Join(home, "daemon.pid"))
+	require.NoError(t, err)
+	return pid
+}
+
+func rotatedLogs(home string) []string {
+	m, _ := filepath.Glob(filepath.Join(home, "daemon-*.log"))
+	return m
+}
+
+func TestLogsFollowAcrossRotation(t *testing.T) {
+	home, env := ccoHome(t)
+	// About 7 MiB of lines: six or seven rotations, maybe several between
+	// two looks of the follower. Enough old files are kept for none to be
+	// pruned before it reads them.
+	const lines = 40000
+	pid := startFlooder(t, home, env, lines, 50)
+
+	follow := cco(env, "logs", "-f", "-n", "1")
+	stdout, err := follow.StdoutPipe()
+	require.NoError(t, err)
+	followErr := &lockedBuffer{}
+	follow.Stderr = followErr
+	require.NoError(t, follow.Start())
+	t.Cleanup(func() { follow.Process.Kill(); follow.Wait() })
+	// Should the flood never end, killing the follower ends the reads below.
+	watchdog := time.AfterFunc(2*waitLimit, func() { follow.Process.Kill() })
+	defer watchdog.Stop()
+	sc := bufio.NewScanner(stdout)
+	require.True(t, sc.Scan(), "logs -f printed nothing")
+	require.Contains(t, sc.Text(), "cco daemon started")
+
+	// The follower is attached: now make the daemon log.
+	require.NoError(t, syscall.Kill(pid, syscall.SIGUSR1))
+	seqRe := regexp.MustCompile(`msg="log flood" seq=(\d+) `)
+	next := 1
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.Contains(line, "log flood done") {
+			break
+		}
+		m := seqRe.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		require.Equal(t, fmt.Sprint(next), m[1], "line lost or repeated at %q; stderr: %s", line, followErr.String())
+		next++
+	}
+	require.NoError(t, sc.Err())
+	require.Equal(t, lines+1, next, "every flood line seen once, in order; stderr: %s", followErr.String())
+	assert.GreaterOrEqual(t, len(rotatedLogs(home)), 3, "the log rotated")
+	assert.Empty(t, followErr.String())
+
+	// Interrupting the follower ends it cleanly.
+	require.NoError(t, follow.Process.Signal(os.Interrupt))
+	require.NoError(t, follow.Wait())
+	_, _, code := runCco(t, env, "stop")
+	assert.Equal(t, 0, code)
+}
+
+func TestLogRotationKeepsMaxFiles(t *testing.T) {
+	home, env := ccoHome(t)
+	const maxFiles = 2
+	pid := startFlooder(t, home, env, 40000, maxFiles)
+	require.NoError(t, syscall.Kill(pid, syscall.SIGUSR1))
+	log := filepath.Join(home, "daemon.log")
+	require.NoError(t, waitFor("the flood to end", func() (bool, error) {
+		data, err := os.ReadFile(log)
+		return bytes.Contains(data, []byte("log flood done")), err
+	}))
+	// lumberjack prunes in the background: wait for it to settle on the
+	// limit (six or more rotations happened, so it must reach it).
+	require.NoError(t, waitFor("old logs to be pruned", func() (bool, error) {
+		return len(rotatedLogs(home)) == maxFiles, nil
+	}), "old log files: %v", rotatedLogs(home))
+	_, _, code := runCco(t, env, "stop")
+	assert.Equal(t, 0, code)
+	assert.Len(t, rotatedLogs(home), maxFiles)
+}
+
+// lockedBuffer is a bytes.Buffer safe to read while a process writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
