@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"time"
 
 	"github.com/anthropics/cco/config"
@@ -68,16 +67,9 @@ func cmdInstall(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	lingerHint(stdout, st)
 
 	switch {
-	case *start && st.Running && res.Changed():
-		if err := m.Restart(ctx); err != nil {
-			return serviceError(err)
-		}
-		return reportServiceReady(ctx, cfg, "restarted with the new settings", stdout)
 	case *start:
-		if err := m.Start(ctx); err != nil {
-			return serviceError(err)
-		}
-		return reportServiceReady(ctx, cfg, "started", stdout)
+		restart := st.Running && res.Changed()
+		return serviceStartOrRestart(ctx, m, pathsIn(cfg.Home), serviceReadyTimeout, restart, stdout, stderr)
 	case st.Running && res.Changed():
 		fmt.Fprintln(stdout, "the service is running with the old settings; apply the new ones with 'cco restart'")
 	case !st.Running:
@@ -90,45 +82,5 @@ func cmdInstall(ctx context.Context, args []string, stdout, stderr io.Writer) er
 func lingerHint(w io.Writer, st platform.ServiceStatus) {
 	if st.Linger != nil && !*st.Linger {
 		fmt.Fprintln(w, "note: lingering is off for your user, so the service starts when you log in, not at boot; 'loginctl enable-linger' changes that")
-	}
-}
-
-// reportServiceReady waits for /ready after the manager started the service.
-func reportServiceReady(ctx context.Context, cfg *config.Config, what string, stdout io.Writer) error {
-	if err := waitReady(ctx, cfg.URL()+"/ready", serviceReadyTimeout); err != nil {
-		return fmt.Errorf("the service %s but %s/ready does not answer: %w (see 'cco logs')", what, cfg.URL(), err)
-	}
-	fmt.Fprintf(stdout, "%s: cco is ready at %s\n", what, cfg.URL())
-	return nil
-}
-
-// waitReady polls url until it answers 200 or timeout passes.
-func waitReady(ctx context.Context, url string, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	client := &http.Client{Timeout: 2 * time.Second}
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	last := fmt.Errorf("no answer yet")
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
-		}
-		resp, err := client.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			last = fmt.Errorf("status %d", resp.StatusCode)
-		} else {
-			last = err
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("timed out after %s: %w", timeout, last)
-		case <-tick.C:
-		}
 	}
 }

@@ -27,6 +27,15 @@ func cmdRestart(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	if m, ok := routedService(paths); ok { // service_verbs.go
+		if err := noFlagsForService(given.fs, "restart", m.Kind()); err != nil {
+			return err
+		}
+		if _, err := loadConfig(*given.file, given.fs); err != nil {
+			return err // a typo must not take the service down
+		}
+		return serviceStartOrRestart(ctx, m, paths, *given.wait, true, stdout, stderr)
+	}
 	st, err := paths.inspect()
 	if err != nil {
 		return err

@@ -57,6 +57,12 @@ func cmdStart(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if m, ok := installedService(o.cfg); ok { // service_verbs.go
+		if err := noFlagsForService(f.fs, "start", m.Kind()); err != nil {
+			return err
+		}
+		return serviceStartOrRestart(ctx, m, pathsIn(o.cfg.Home), o.wait, false, stdout, stderr)
+	}
 	res, err := startDetached(ctx, o)
 	o.progress.clear()
 	return reportStart(o, res, err, stdout, stderr)

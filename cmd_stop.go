@@ -27,6 +27,9 @@ func cmdStop(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if m, ok := routedService(paths); ok { // service_verbs.go
+		return serviceStop(ctx, m, paths, *timeout, stdout, stderr)
+	}
 	p := newProgress(stderr)
 	res, err := stopDetached(ctx, paths, *timeout, p)
 	p.clear()

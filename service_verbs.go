@@ -6,47 +6,109 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/anthropics/cco/config"
 	"github.com/anthropics/cco/platform"
+	"github.com/spf13/pflag"
 )
 
-// When cco's service is installed, start/stop/restart/reload go through its
-// manager: a daemon that was merely signalled would be restarted by
-// Restart=always or KeepAlive, and one started beside the manager would
-// fight the service for the port.
+// When cco's service is installed, start/stop/restart/reload/status go
+// through its manager: a daemon that was merely signalled would be
+// restarted by Restart=always or KeepAlive, and one started beside the
+// manager would fight the service for the port and the lock.
 
-// serviceStart starts the installed service and waits until it is ready.
-func serviceStart(ctx context.Context, cfg *config.Config, m platform.ServiceManager, stdout io.Writer) error {
-	if err := m.Start(ctx); err != nil {
-		return serviceError(err)
+// routedService returns the service manager when cco's service is
+// installed. It needs no valid configuration (stop and status must work
+// with a broken config file): only CCO_HOME matters to find the service.
+func routedService(paths daemonPaths) (platform.ServiceManager, bool) {
+	cfg, err := loadConfig("", nil)
+	if err != nil {
+		cfg = &config.Config{Home: paths.Home, AutoStart: true}
 	}
-	return reportServiceReady(ctx, cfg, "started through "+m.Kind(), stdout)
+	return installedService(cfg)
 }
 
-// serviceStop stops the installed service; it stays stopped until the next
-// start or login.
-func serviceStop(ctx context.Context, m platform.ServiceManager, stdout io.Writer) error {
+// noFlagsForService refuses daemon flags the service cannot be given: it
+// runs with its config file, so a flag here would be silently ignored.
+func noFlagsForService(fs *pflag.FlagSet, verb, kind string) error {
+	given := config.FlagArgs(fs)
+	if len(given) == 0 {
+		return nil
+	}
+	return usageError{fmt.Sprintf("cco runs as a %s service, which reads its settings from the config file: %s cannot apply %s; use 'cco config set KEY VALUE', then 'cco restart'",
+		kind, verb, strings.Join(given, " "))}
+}
+
+// detachedBeside reports a detached daemon running although the service
+// is installed (started before the install, or with the manager away).
+func detachedBeside(paths daemonPaths, kind string) *platform.PidInfo {
+	st, err := paths.inspect()
+	if err != nil || !st.Running || st.Info == nil || st.Info.Manager == kind {
+		return nil
+	}
+	return st.Info
+}
+
+// serviceStartOrRestart starts (or restarts) the installed service and
+// waits until the daemon answers /ready, like a detached start does.
+func serviceStartOrRestart(ctx context.Context, m platform.ServiceManager, paths daemonPaths, wait time.Duration, restart bool, stdout, stderr io.Writer) error {
+	if d := detachedBeside(paths, m.Kind()); d != nil {
+		return fmt.Errorf("a cco daemon started outside the %s service runs (pid %d, manager %s) and holds the port; stop it with 'cco stop', then start the service", m.Kind(), d.PID, d.Manager)
+	}
+	t0 := time.Now()
+	logStart := fileSize(paths.Log)
+	verb, act := "started", m.Start
+	if restart {
+		verb, act = "restarted", m.Restart
+	}
+	err := act(ctx)
+	var info platform.PidInfo
+	if err == nil {
+		p := newProgress(stderr)
+		info, err = waitForDaemon(ctx, paths, t0.Add(wait), p)
+		p.clear()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "cco: %s\n", serviceError(err))
+		if lines := logSince(paths.Log, logStart, 15); len(lines) > 0 {
+			fmt.Fprintf(stderr, "last lines of %s:\n", paths.Log)
+			for _, l := range lines {
+				fmt.Fprintf(stderr, "  %s\n", l)
+			}
+		}
+		return errSilent{exitFailure}
+	}
+	fmt.Fprintf(stdout, "cco %s through %s: %s (pid %d, ready in %s)\n", verb, m.Kind(), infoURL(info), info.PID, seconds(time.Since(t0)))
+	return nil
+}
+
+// serviceStop stops the installed service (it stays stopped until the next
+// start or login), and a detached daemon found running beside it.
+func serviceStop(ctx context.Context, m platform.ServiceManager, paths daemonPaths, timeout time.Duration, stdout, stderr io.Writer) error {
 	st, err := m.Status(ctx)
 	if err != nil {
 		return serviceError(err)
 	}
-	if !st.Running {
+	if st.Running || st.MainPID > 0 {
+		if err := m.Stop(ctx); err != nil {
+			return serviceError(err)
+		}
+		fmt.Fprintf(stdout, "cco stopped through %s (pid %d)\n", m.Kind(), st.MainPID)
+	} else if detachedBeside(paths, m.Kind()) == nil {
 		fmt.Fprintf(stdout, "cco is not running (%s service: %s)\n", m.Kind(), orUnknown(st.State))
 		return nil
 	}
-	if err := m.Stop(ctx); err != nil {
-		return serviceError(err)
+	if detachedBeside(paths, m.Kind()) != nil {
+		p := newProgress(stderr)
+		res, err := stopDetached(ctx, paths, timeout, p)
+		p.clear()
+		if err != nil {
+			return err
+		}
+		reportStop(res, stdout)
 	}
-	fmt.Fprintf(stdout, "stopped through %s (pid %d)\n", m.Kind(), st.MainPID)
 	return nil
-}
-
-func serviceRestart(ctx context.Context, cfg *config.Config, m platform.ServiceManager, stdout io.Writer) error {
-	if err := m.Restart(ctx); err != nil {
-		return serviceError(err)
-	}
-	return reportServiceReady(ctx, cfg, "restarted through "+m.Kind(), stdout)
 }
 
 // serviceReload asks the manager to reload (systemd's ExecReload and
@@ -61,47 +123,46 @@ func serviceReload(ctx context.Context, m platform.ServiceManager, stdout io.Wri
 		return true, serviceError(err)
 	}
 	if !st.Running {
-		return true, fmt.Errorf("cco is not running (%s service: %s); start it with 'cco start'", m.Kind(), orUnknown(st.State))
+		fmt.Fprintf(stdout, "cco is not running (%s service: %s)\n", m.Kind(), orUnknown(st.State))
+		return true, errNotRunning
 	}
 	if err := m.Reload(ctx); err != nil {
 		return true, serviceError(err)
 	}
-	fmt.Fprintf(stdout, "reload requested through %s (pid %d)\n", m.Kind(), st.MainPID)
+	fmt.Fprintf(stdout, "reload requested through %s (pid %d); see 'cco logs' for what changed\n", m.Kind(), st.MainPID)
 	return true, nil
 }
 
-// serviceStatusInfo is what `cco status` adds when the service is installed.
-type serviceStatusInfo struct {
-	Manager   string   `json:"manager"`
-	File      string   `json:"file"`
-	Enabled   bool     `json:"enabled"`
-	State     string   `json:"state"`
-	Running   bool     `json:"running"`
-	MainPID   int      `json:"main_pid,omitempty"`
-	Restarts  *int     `json:"restarts,omitempty"`
-	Binary    string   `json:"binary,omitempty"`
-	Lingering *bool    `json:"lingering,omitempty"`
-	Warnings  []string `json:"warnings,omitempty"`
-}
-
-// serviceStatus asks the manager about the installed service and checks
-// that the binary it runs is still there and is this one.
-func serviceStatus(ctx context.Context, m platform.ServiceManager) (serviceStatusInfo, error) {
+// addServiceStatus fills the service lines of `cco status` when the
+// service is installed: file, autostart, the manager's own state and
+// restart count, the binary it runs, and warnings.
+func addServiceStatus(ctx context.Context, s *daemonStatus, paths daemonPaths) {
+	m, ok := routedService(paths)
+	if !ok {
+		return
+	}
 	st, err := m.Status(ctx)
-	info := serviceStatusInfo{Manager: st.Manager, File: st.Path, Enabled: st.Enabled, State: st.State,
-		Running: st.Running, MainPID: st.MainPID, Binary: st.Exe, Lingering: st.Linger}
-	if st.Restarts >= 0 {
-		n := st.Restarts
-		info.Restarts = &n
-	}
+	s.Service = map[string]string{"service": fmt.Sprintf("%s, installed at %s", m.Kind(), m.Path())}
 	if err != nil {
-		return info, serviceError(err)
+		s.Service["warning"] = serviceError(err).Error()
+		return
 	}
-	info.Warnings = binaryWarnings(st.Exe)
+	s.Service["enabled"] = map[bool]string{true: "yes: starts at login", false: "no: starts only with 'cco start'"}[st.Enabled]
+	state := orUnknown(st.State)
+	if st.Restarts >= 0 {
+		state += fmt.Sprintf(", %d restart%s", st.Restarts, map[bool]string{true: "", false: "s"}[st.Restarts == 1])
+	}
+	s.Service["state"] = state
+	if st.Exe != "" {
+		s.Service["binary"] = st.Exe
+	}
+	warnings := binaryWarnings(st.Exe)
 	if st.Linger != nil && !*st.Linger {
-		info.Warnings = append(info.Warnings, "lingering is off for your user: the service starts when you log in, not at boot ('loginctl enable-linger' changes that)")
+		warnings = append(warnings, "lingering is off for your user: the service starts when you log in, not at boot ('loginctl enable-linger' changes that)")
 	}
-	return info, nil
+	if len(warnings) > 0 {
+		s.Service["warning"] = strings.Join(warnings, "; ")
+	}
 }
 
 // binaryWarnings says when the service's binary is gone or is not this one.
@@ -121,23 +182,6 @@ func binaryWarnings(exe string) []string {
 		return []string{fmt.Sprintf("the service runs %s, not this binary (%s); run 'cco install' to point the service at this one", exe, self)}
 	}
 	return nil
-}
-
-// writeServiceStatus prints the service lines of `cco status`.
-func writeServiceStatus(w io.Writer, info serviceStatusInfo) {
-	fmt.Fprintf(w, "service:    installed (%s) %s\n", info.Manager, info.File)
-	fmt.Fprintf(w, "autostart:  %s\n", map[bool]string{true: "enabled", false: "disabled"}[info.Enabled])
-	state := orUnknown(info.State)
-	if info.Restarts != nil {
-		state += fmt.Sprintf(", %d restart%s", *info.Restarts, map[bool]string{true: "", false: "s"}[*info.Restarts == 1])
-	}
-	fmt.Fprintf(w, "manager:    %s\n", state)
-	if info.Binary != "" {
-		fmt.Fprintf(w, "binary:     %s\n", info.Binary)
-	}
-	for _, warn := range info.Warnings {
-		fmt.Fprintf(w, "warning:    %s\n", warn)
-	}
 }
 
 func orUnknown(s string) string {

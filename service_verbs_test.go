@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -25,18 +24,4 @@ func TestBinaryWarnings(t *testing.T) {
 	w = binaryWarnings(other)
 	require.Len(t, w, 1)
 	assert.Contains(t, w[0], "the service runs "+other+", not this binary")
-}
-
-func TestWriteServiceStatus(t *testing.T) {
-	n, off := 2, false
-	var buf bytes.Buffer
-	writeServiceStatus(&buf, serviceStatusInfo{Manager: "systemd", File: "/h/.config/systemd/user/cco-daemon.service",
-		Enabled: true, State: "active (running)", Running: true, MainPID: 42, Restarts: &n, Binary: "/usr/bin/cco",
-		Lingering: &off, Warnings: []string{"lingering is off"}})
-	assert.Equal(t, `service:    installed (systemd) /h/.config/systemd/user/cco-daemon.service
-autostart:  enabled
-manager:    active (running), 2 restarts
-binary:     /usr/bin/cco
-warning:    lingering is off
-`, buf.String())
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,12 +125,12 @@ func (m *userManager) show(unit, prop string) string {
 	return strings.TrimSpace(out)
 }
 
-// cco runs the binary under test in the manager's environment.
-func (m *userManager) cco(env []string, args ...string) (stdout, stderr string, code int) {
+// ccoAt runs cco at exe in the manager's environment plus env.
+func (m *userManager) ccoAt(exe string, env []string, args ...string) (stdout, stderr string, code int) {
 	m.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*waitLimit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, ccoPath(), args...)
+	cmd := exec.CommandContext(ctx, exe, args...)
 	cmd.Env = append(append([]string{}, m.env...), env...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
@@ -143,11 +145,22 @@ func (m *userManager) cco(env []string, args ...string) (stdout, stderr string, 
 	return o.String(), e.String(), code
 }
 
-func (m *userManager) mustCCO(env []string, args ...string) string {
-	m.t.Helper()
-	out, errOut, code := m.cco(env, args...)
-	require.Equal(m.t, 0, code, "cco %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errOut)
-	return out
+// quietPort is a free port below the kernel's ephemeral range. The daemon
+// under test leaves its port free while systemd waits to restart it; a
+// port from that range could meanwhile be handed to another test (port 0)
+// whose script would then reach, and signal, this daemon.
+func quietPort(t *testing.T) int {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		port := 20000 + rand.IntN(12000)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			ln.Close()
+			return port
+		}
+	}
+	t.Fatal("no free port between 20000 and 32000")
+	return 0
 }
 
 func pidAlive(pid int) bool { return pid > 0 && syscall.Kill(pid, 0) == nil }
@@ -176,7 +189,10 @@ func TestSystemdService(t *testing.T) {
 		t.Skip("the systemd service cycle waits for real restarts (RestartSec=10); skipped with -short")
 	}
 	m := startUserManager(t)
-	const unit = "cco-daemon.service"
+	// A unit name of its own: user managers of tests running at the same
+	// time share the cgroup tree, where a unit's cgroup is named after it.
+	name := fmt.Sprintf("cco-daemon-test-%d", rand.Uint32())
+	unit := name + ".service"
 	unitFile := filepath.Join(m.home, ".config/systemd/user", unit)
 
 	// A CCO_HOME and a binary path with spaces and a '%' prove the unit's
@@ -184,10 +200,9 @@ func TestSystemdService(t *testing.T) {
 	ccoHome := filepath.Join(m.home, "cco data 100%")
 	exe := filepath.Join(m.home, "my bin", "cco")
 	linkOrCopy(t, ccoPath(), exe)
-	port, err := freePort()
-	require.NoError(t, err)
+	port := quietPort(t)
 	hang := filepath.Join(m.home, "hang")
-	env := []string{"CCO_HOME=" + ccoHome}
+	env := []string{"CCO_HOME=" + ccoHome, "CCO_SERVICE_NAME=" + name}
 	run := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(exe, args...)
@@ -218,10 +233,17 @@ func TestSystemdService(t *testing.T) {
 	assert.Contains(t, m.show(unit, "ExecStart"), "path="+exe+" ;")
 	assert.Contains(t, m.show(unit, "Environment"), "CCO_HOME="+ccoHome)
 
-	// start through the manager: Type=notify returns once READY=1 is sent.
+	// install --start on an installed unit starts it; start flags are
+	// refused (the service reads its config file), and start goes through
+	// the manager: Type=notify returns once READY=1 is sent.
+	_, errOut, code := m.ccoAt(exe, env, "start", "--port", "1")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "cco runs as a systemd service")
 	out = run("install", "--start")
 	assert.Contains(t, out, "already installed, up to date")
-	assert.Contains(t, out, "cco is ready at "+base)
+	assert.Contains(t, out, "cco started through systemd: "+base)
+	out = run("start")
+	assert.Contains(t, out, "cco started through systemd: "+base)
 	code, body, err := httpStatus(base + "/ready")
 	require.NoError(t, err)
 	require.Equal(t, 200, code, body)
@@ -231,6 +253,12 @@ func TestSystemdService(t *testing.T) {
 	var status struct{ Manager string }
 	require.NoError(t, json.Unmarshal([]byte(body), &status))
 	assert.Equal(t, "systemd", status.Manager)
+	out = run("status")
+	assert.Contains(t, out, "manager:  systemd")
+	assert.Contains(t, out, "service:  systemd, installed at "+unitFile)
+	assert.Contains(t, out, "enabled:  yes: starts at login")
+	assert.Contains(t, out, "state:    active (running), 0 restarts")
+	assert.Contains(t, out, "binary:   "+exe)
 
 	// kill -9: Restart=always brings it back after RestartSec (10 s).
 	pid, _ := strconv.Atoi(m.show(unit, "MainPID"))
@@ -239,6 +267,7 @@ func TestSystemdService(t *testing.T) {
 	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
 	newPID := waitRestart(t, m, unit, pid, restarts, 10*time.Second+waitLimit)
 	waitReady(t, base)
+	assert.Contains(t, run("status"), fmt.Sprintf("active (running), %d restart", restarts+1))
 
 	// Watchdog: with a short WatchdogSec (a drop-in, so the test does not
 	// wait 30 s) the daemon survives while it feeds it, and is restarted
@@ -251,8 +280,7 @@ func TestSystemdService(t *testing.T) {
 	require.NoError(t, err)
 	_, err = m.systemctl("daemon-reload")
 	require.NoError(t, err)
-	_, err = m.systemctl("restart", unit)
-	require.NoError(t, err)
+	assert.Contains(t, run("restart"), "cco restarted through systemd: "+base)
 	waitReady(t, base)
 	pid, _ = strconv.Atoi(m.show(unit, "MainPID"))
 	require.NotEqual(t, newPID, pid)
@@ -285,13 +313,16 @@ func TestSystemdService(t *testing.T) {
 
 	// stop through the manager: it stays stopped (no auto-restart pending).
 	pid, _ = strconv.Atoi(m.show(unit, "MainPID"))
-	_, err = m.systemctl("stop", unit)
-	require.NoError(t, err)
+	assert.Contains(t, run("stop"), fmt.Sprintf("cco stopped through systemd (pid %d)", pid))
 	assert.False(t, pidAlive(pid), "the daemon (pid %d) survived the stop", pid)
 	assert.Equal(t, "dead", m.show(unit, "SubState"), "a restart is pending after stop")
 	jobs, _ := m.systemctl("list-jobs", "--no-legend")
 	assert.Empty(t, strings.TrimSpace(jobs), "jobs pending after stop")
 	assert.Equal(t, "0", m.show(unit, "ExecMainStatus"), "a clean stop must exit 0")
+	out, _, code = m.ccoAt(exe, env, "status")
+	assert.Equal(t, 3, code, "status of a stopped service: %s", out)
+	assert.Contains(t, out, "state:    inactive (dead)")
+	assert.Contains(t, run("stop"), "cco is not running (systemd service: inactive (dead))")
 
 	// disable, then uninstall: no file, no process.
 	assert.Contains(t, run("disable"), "autostart disabled")
