@@ -112,9 +112,10 @@ func serviceStop(ctx context.Context, m platform.ServiceManager, paths daemonPat
 }
 
 // serviceReload asks the manager to reload (systemd's ExecReload and
-// launchd's kill both send SIGHUP). ok is false where the manager has no
-// reload (Windows); the caller then reloads over the daemon's API.
-func serviceReload(ctx context.Context, m platform.ServiceManager, stdout io.Writer) (ok bool, err error) {
+// launchd's kill both send SIGHUP) and reports what the daemon logged about
+// it. ok is false where the manager has no reload (Windows): the caller
+// then reloads over the daemon's API.
+func serviceReload(ctx context.Context, m platform.ServiceManager, paths daemonPaths, stdout, stderr io.Writer) (ok bool, err error) {
 	if m.Kind() == "windows" {
 		return false, nil
 	}
@@ -123,14 +124,50 @@ func serviceReload(ctx context.Context, m platform.ServiceManager, stdout io.Wri
 		return true, serviceError(err)
 	}
 	if !st.Running {
-		fmt.Fprintf(stdout, "cco is not running (%s service: %s)\n", m.Kind(), orUnknown(st.State))
+		fmt.Fprintf(stderr, "cco is not running (%s service: %s); nothing to reload\n", m.Kind(), orUnknown(st.State))
 		return true, errNotRunning
 	}
+	logStart := fileSize(paths.Log)
 	if err := m.Reload(ctx); err != nil {
 		return true, serviceError(err)
 	}
-	fmt.Fprintf(stdout, "reload requested through %s (pid %d); see 'cco logs' for what changed\n", m.Kind(), st.MainPID)
+	// The signal carries no answer: the daemon's log line about the reload
+	// is the answer (server.Reload logs one either way).
+	line, refused := awaitReloadLog(ctx, paths.Log, logStart, serviceReadyTimeout)
+	switch {
+	case line == "":
+		fmt.Fprintf(stdout, "reload requested through %s (pid %d); see 'cco logs' for what changed\n", m.Kind(), st.MainPID)
+	case refused:
+		fmt.Fprintf(stderr, "cco reload: the new configuration was refused; the daemon keeps running with the old one:\n  %s\n", line)
+		return true, errSilent{exitUsage}
+	default:
+		fmt.Fprintf(stdout, "configuration reloaded through %s (pid %d):\n  %s\n", m.Kind(), st.MainPID, line)
+	}
 	return true, nil
+}
+
+// awaitReloadLog waits for the daemon's log line about a reload written
+// after offset.
+func awaitReloadLog(ctx context.Context, path string, offset int64, limit time.Duration) (line string, refused bool) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if fileSize(path) > offset {
+			for _, l := range logSince(path, offset, 50) {
+				switch {
+				case strings.Contains(l, "configuration reload refused"):
+					return l, true
+				case strings.Contains(l, "configuration reloaded"):
+					return l, false
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return "", false
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return "", false
 }
 
 // addServiceStatus fills the service lines of `cco status` when the
