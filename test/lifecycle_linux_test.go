@@ -96,10 +96,22 @@ func TestConcurrentStartsMakeOneDaemon(t *testing.T) {
 	logData, _ := os.ReadFile(filepath.Join(home, "daemon.log"))
 	t.Logf("%d spawned daemons lost the race for the lock", bytes.Count(logData, []byte("cco run: already running")))
 
-	out, _, code := runCco(t, env, "stop")
-	assert.Equal(t, 0, code)
-	assert.Contains(t, out, fmt.Sprintf("cco stopped (pid %d)", pid))
+	// Concurrent stops: all succeed, none needs SIGKILL.
+	stops := make([]result, 5)
+	for i := range stops {
+		wg.Go(func() {
+			o, e, c := runCco(t, env, "stop")
+			stops[i] = result{o, e, c}
+		})
+	}
+	wg.Wait()
+	clean := regexp.MustCompile(fmt.Sprintf(`^cco stopped \(pid %d\): exited cleanly on SIGTERM in [0-9.]+s\n$`, pid))
+	for i, r := range stops {
+		assert.Equal(t, 0, r.code, "stop %d exit code; stderr: %s", i, r.err)
+		assert.True(t, clean.MatchString(r.out) || r.out == "cco is not running\n", "stop %d said %q", i, r.out)
+	}
 	assert.Empty(t, daemonPIDs(home))
+	assert.NoFileExists(t, filepath.Join(home, "daemon.pid"))
 }
 
 // sparseFS reports whether dir's file system makes sparse files, so a
