@@ -213,7 +213,6 @@ func TestLogsFollowAcrossRotation(t *testing.T) {
 	defer watchdog.Stop()
 	sc := bufio.NewScanner(stdout)
 	require.True(t, sc.Scan(), "logs -f printed nothing")
-	require.Contains(t, sc.Text(), "cco daemon started")
 
 	// The follower is attached: now make the daemon log.
 	require.NoError(t, syscall.Kill(pid, syscall.SIGUSR1))
