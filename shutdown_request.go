@@ -23,7 +23,7 @@ func requestShutdown(ctx context.Context, url, tokenPath string) error {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
-	resp, err := probeClient.Do(req)
+	resp, err := controlClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("POST /api/shutdown: %w", err)
 	}
