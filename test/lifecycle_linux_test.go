@@ -279,3 +279,34 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+func TestLogsFollowWaitsForTheLog(t *testing.T) {
+	home, env := ccoHome(t)
+	follow := cco(env, "logs", "-f")
+	stdout, err := follow.StdoutPipe()
+	require.NoError(t, err)
+	stderr := &lockedBuffer{}
+	follow.Stderr = stderr
+	require.NoError(t, follow.Start())
+	t.Cleanup(func() { follow.Process.Kill(); follow.Wait() })
+	watchdog := time.AfterFunc(2*waitLimit, func() { follow.Process.Kill() })
+	defer watchdog.Stop()
+
+	require.NoError(t, waitFor("logs -f to say the log is missing", func() (bool, error) {
+		return strings.Contains(stderr.String(), "there is no log at "+filepath.Join(home, "daemon.log")+" yet; waiting for it"), nil
+	}))
+	require.NoError(t, os.MkdirAll(home, 0o700))
+	// More lines than -n's default: a log that appears is shown whole.
+	var lines strings.Builder
+	for i := range 120 {
+		fmt.Fprintf(&lines, "line %d\n", i)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(home, "daemon.log"), []byte(lines.String()), 0o600))
+	sc := bufio.NewScanner(stdout)
+	for i := range 120 {
+		require.True(t, sc.Scan(), "logs -f ended early; stderr: %s", stderr.String())
+		require.Equal(t, fmt.Sprintf("line %d", i), sc.Text())
+	}
+	require.NoError(t, follow.Process.Signal(os.Interrupt))
+	require.NoError(t, follow.Wait(), "an interrupted follow exits 0")
+}
