@@ -31,14 +31,17 @@ func cmdLogs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	t, err := openLogTail(ctx, paths.Log, *follow, stderr)
+	t, waited, err := openLogTail(ctx, paths.Log, *follow, stderr)
 	if err != nil || t == nil {
 		return err
 	}
 	defer t.Close()
 	t.Notice = noticeWriter{stderr}
-	if err := t.Last(stdout, *n, *follow); err != nil {
-		return fmt.Errorf("reading %s: %w", paths.Log, err)
+	// A log that appeared while waiting is new: all of it is followed.
+	if !waited {
+		if err := t.Last(stdout, *n, *follow); err != nil {
+			return fmt.Errorf("reading %s: %w", paths.Log, err)
+		}
 	}
 	if !*follow {
 		return nil
@@ -47,15 +50,15 @@ func cmdLogs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 // openLogTail opens the log; a missing one is reported, and with -f
-// waited for (a daemon about to start will create it).
-func openLogTail(ctx context.Context, path string, follow bool, stderr io.Writer) (*platform.Tail, error) {
-	t, err := platform.OpenTail(path)
+// waited for (a daemon about to start will create it). waited says so.
+func openLogTail(ctx context.Context, path string, follow bool, stderr io.Writer) (t *platform.Tail, waited bool, err error) {
+	t, err = platform.OpenTail(path)
 	if err == nil || !errors.Is(err, os.ErrNotExist) {
-		return t, err
+		return t, false, err
 	}
 	if !follow {
 		fmt.Fprintf(stderr, "cco logs: there is no log at %s yet: the daemon has not run with this CCO_HOME (start it with 'cco start')\n", path)
-		return nil, errSilent{exitFailure}
+		return nil, false, errSilent{exitFailure}
 	}
 	fmt.Fprintf(stderr, "cco logs: there is no log at %s yet; waiting for it (Ctrl-C to stop)\n", path)
 	tick := time.NewTicker(followInterval)
@@ -63,11 +66,11 @@ func openLogTail(ctx context.Context, path string, follow bool, stderr io.Writer
 	for {
 		select {
 		case <-ctx.Done():
-			return nil, nil
+			return nil, true, nil
 		case <-tick.C:
 		}
 		if t, err := platform.OpenTail(path); err == nil || !errors.Is(err, os.ErrNotExist) {
-			return t, err
+			return t, true, err
 		}
 	}
 }

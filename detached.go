@@ -61,9 +61,14 @@ func daemonArgs(fs *pflag.FlagSet, cfg *config.Config) []string {
 	return out
 }
 
-// probeClient answers quickly or not at all: a local daemon that takes a
-// second to answer a probe is reported as not answering.
-var probeClient = &http.Client{Timeout: 2 * time.Second}
+// controlClient is how the lifecycle verbs talk to the daemon: never
+// through a proxy from the environment, no idle connections kept (they
+// would outlive the command), and a short timeout, since a local daemon
+// that takes seconds to answer is reported as not answering.
+var controlClient = &http.Client{
+	Timeout:   2 * time.Second,
+	Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
+}
 
 // probe GETs url+path and returns the status code and decoded JSON body.
 func probe(ctx context.Context, url, path string, into any) (int, error) {
@@ -71,7 +76,7 @@ func probe(ctx context.Context, url, path string, into any) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	resp, err := probeClient.Do(req)
+	resp, err := controlClient.Do(req)
 	if err != nil {
 		return 0, err
 	}

@@ -41,52 +41,102 @@ func (e *startError) Error() string { return e.reason }
 // daemon already runs, or another start wins the race for the lock, that
 // daemon is the result.
 func startDetached(ctx context.Context, o startOptions) (startResult, error) {
-	t0 := time.Now()
-	deadline := t0.Add(o.wait)
-	paths := pathsIn(o.cfg.Home)
-	st, err := paths.inspect()
+	s := &starting{o: o, paths: pathsIn(o.cfg.Home), t0: time.Now()}
+	s.deadline = s.t0.Add(o.wait)
+	st, err := s.paths.inspect()
 	if err != nil {
 		return startResult{}, err
 	}
 	if st.Running {
-		info, err := waitForDaemon(ctx, paths, deadline, o.progress)
-		return startResult{info: info, already: true, elapsed: time.Since(t0)}, err
+		return s.already(ctx)
 	}
 	exe, err := os.Executable()
 	if err != nil {
 		return startResult{}, fmt.Errorf("finding the cco executable to start: %w", err)
 	}
-	logStart := fileSize(paths.Log)
-	child, err := platform.SpawnDetached(platform.SpawnOptions{
+	s.logStart = fileSize(s.paths.Log)
+	s.child, err = platform.SpawnDetached(platform.SpawnOptions{
 		Exe: exe, Args: append([]string{"daemon", "run"}, o.args...),
-		Env: detachedEnv(o.cfg.Home), Dir: o.cfg.Home, LogPath: paths.Log,
+		Env: detachedEnv(o.cfg.Home), Dir: o.cfg.Home, LogPath: s.paths.Log,
 	})
 	if err != nil {
 		return startResult{}, err
 	}
-	res := startResult{stale: st.Stale}
+	res, err := s.wait(ctx)
+	if res.stale == nil {
+		res.stale = st.Stale
+	}
+	return res, err
+}
+
+// starting is one start in progress.
+type starting struct {
+	o        startOptions
+	paths    daemonPaths
+	t0       time.Time
+	deadline time.Time
+	logStart int64 // the log's size before the child wrote to it
+	child    *platform.Child
+}
+
+// wait waits for the child to be ready, to exit, or to run out of time.
+func (s *starting) wait(ctx context.Context) (startResult, error) {
 	for {
-		o.progress.show("starting cco daemon (pid %d) on %s ... %s", child.PID(), o.cfg.URL(), seconds(time.Since(t0)))
-		if info, ok := readyAs(ctx, paths, child.PID()); ok {
-			res.info, res.elapsed = info, time.Since(t0)
-			return res, nil
+		s.o.progress.show("starting cco daemon (pid %d) on %s ... %s", s.child.PID(), s.o.cfg.URL(), seconds(time.Since(s.t0)))
+		if info, ok := readyAs(ctx, s.paths, s.child.PID()); ok {
+			return startResult{info: info, elapsed: time.Since(s.t0)}, nil
 		}
 		select {
 		case <-ctx.Done():
-			abandon(child, paths)
-			return res, &startError{reason: "interrupted; the daemon that was starting has been stopped", log: logSince(paths.Log, logStart, 10)}
-		case <-child.Done():
-			return lostOrFailed(ctx, paths, child, logStart, deadline, o.progress, t0)
+			s.abandon()
+			return startResult{}, &startError{reason: "interrupted; the daemon that was starting has been stopped", log: logSince(s.paths.Log, s.logStart, 10)}
+		case <-s.child.Done():
+			return s.lostOrFailed(ctx)
 		case <-time.After(25 * time.Millisecond):
 		}
-		if time.Now().After(deadline) {
-			abandon(child, paths)
-			return res, &startError{
-				reason: fmt.Sprintf("the daemon did not become ready within %s (see --wait); it has been stopped", o.wait),
-				log:    logSince(paths.Log, logStart, 15),
+		if time.Now().After(s.deadline) {
+			s.abandon()
+			return startResult{}, &startError{
+				reason: fmt.Sprintf("the daemon did not become ready within %s (see --wait); it has been stopped", s.o.wait),
+				log:    logSince(s.paths.Log, s.logStart, 15),
 			}
 		}
 	}
+}
+
+// already reports the daemon that holds the lock, once it is ready.
+func (s *starting) already(ctx context.Context) (startResult, error) {
+	info, err := waitForDaemon(ctx, s.paths, s.deadline, s.o.progress)
+	return startResult{info: info, already: true, elapsed: time.Since(s.t0)}, err
+}
+
+// lostOrFailed handles a child that exited before it was ready: either
+// another daemon holds the lock (a concurrent start won), which is success,
+// or the start failed and the log says why.
+func (s *starting) lostOrFailed(ctx context.Context) (startResult, error) {
+	if st, err := s.paths.inspect(); err == nil && st.Running {
+		return s.already(ctx)
+	}
+	lines := logSince(s.paths.Log, s.logStart, 15)
+	reason := fmt.Sprintf("the daemon exited before it was ready (%v)", s.child.Err())
+	for i := len(lines) - 1; i >= 0; i-- {
+		if msg, ok := strings.CutPrefix(lines[i], "cco run: "); ok {
+			reason = msg
+			break
+		}
+	}
+	return startResult{}, &startError{reason: reason, log: lines}
+}
+
+// abandon kills a child that will not be used, waits for it, and cleans
+// the pid file it may have written: nothing is left behind.
+func (s *starting) abandon() {
+	_ = s.child.Kill()
+	select {
+	case <-s.child.Done():
+	case <-time.After(10 * time.Second):
+	}
+	_, _ = s.paths.inspect()
 }
 
 // readyAs reports whether the daemon with this PID has written its pid
@@ -99,26 +149,6 @@ func readyAs(ctx context.Context, paths daemonPaths, pid int) (platform.PidInfo,
 	}
 	code, err := probe(ctx, infoURL(info), "/ready", nil)
 	return info, err == nil && code == 200
-}
-
-// lostOrFailed handles a child that exited before it was ready: either
-// another daemon holds the lock (a concurrent start won), which is success,
-// or the start failed and the log says why.
-func lostOrFailed(ctx context.Context, paths daemonPaths, child *platform.Child, logStart int64, deadline time.Time, p progressLine, t0 time.Time) (startResult, error) {
-	st, err := paths.inspect()
-	if err == nil && st.Running {
-		info, err := waitForDaemon(ctx, paths, deadline, p)
-		return startResult{info: info, already: true, elapsed: time.Since(t0)}, err
-	}
-	lines := logSince(paths.Log, logStart, 15)
-	reason := fmt.Sprintf("the daemon exited before it was ready (%v)", child.Err())
-	for i := len(lines) - 1; i >= 0; i-- {
-		if msg, ok := strings.CutPrefix(lines[i], "cco run: "); ok {
-			reason = msg
-			break
-		}
-	}
-	return startResult{}, &startError{reason: reason, log: lines}
 }
 
 // waitForDaemon waits until the daemon that holds the lock answers /ready.
@@ -146,17 +176,6 @@ func waitForDaemon(ctx context.Context, paths daemonPaths, deadline time.Time, p
 		case <-time.After(25 * time.Millisecond):
 		}
 	}
-}
-
-// abandon kills a child that will not be used, waits for it, and cleans
-// the pid file it may have written: nothing is left behind.
-func abandon(child *platform.Child, paths daemonPaths) {
-	_ = child.Kill()
-	select {
-	case <-child.Done():
-	case <-time.After(10 * time.Second):
-	}
-	_, _ = paths.inspect()
 }
 
 // detachedEnv is the environment of a detached daemon: ours, marked as

@@ -38,7 +38,9 @@ func stopDetached(ctx context.Context, paths daemonPaths, timeout time.Duration,
 	defer proc.Close()
 	res.running, res.pid = true, info.PID
 
-	if err := askToStop(ctx, proc, info, paths); err != nil {
+	// A concurrent stop may have got there first: a process already gone
+	// is simply waited for.
+	if err := askToStop(ctx, proc, info, paths); err != nil && !errors.Is(err, platform.ErrProcessGone) {
 		res.killed, res.why = true, fmt.Sprintf("asking it to stop failed (%v)", err)
 	} else {
 		for !res.killed {
