@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -23,6 +24,13 @@ const (
 	serviceLabel       = "com.anthropic.cco.daemon"
 	darwinPath         = "/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
 )
+
+// serviceNameHook renames the systemd unit (and Windows service): a test
+// hook, so that tests running at the same time under different user
+// managers never share a unit name, and with it a cgroup.
+const serviceNameHook = "CCO_SERVICE_NAME"
+
+var validServiceName = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 
 // serviceSettings are the facts every service file is rendered from.
 // configFile is the --config given to install ("" for the default).
@@ -51,8 +59,15 @@ func serviceSettings(cfg *config.Config, configFile string) (platform.ServiceSet
 		// launchd gives agents /usr/bin:/bin:/usr/sbin:/sbin only.
 		env = append(env, platform.EnvVar{Name: "PATH", Value: darwinPath})
 	}
+	name := sc.Name
+	if n := os.Getenv(serviceNameHook); n != "" {
+		if !validServiceName.MatchString(n) {
+			return platform.ServiceSettings{}, fmt.Errorf("%s=%q: a service name is letters, digits, '.', '_' and '-'", serviceNameHook, n)
+		}
+		name = n
+	}
 	return platform.ServiceSettings{
-		Name:        sc.Name,
+		Name:        name,
 		Label:       serviceLabel,
 		DisplayName: sc.DisplayName,
 		Description: sc.Description,

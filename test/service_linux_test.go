@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -150,6 +152,24 @@ func (m *userManager) mustCCO(env []string, args ...string) string {
 	return out
 }
 
+// quietPort is a free port below the kernel's ephemeral range. The daemon
+// under test leaves its port free while systemd waits to restart it; a
+// port from that range could meanwhile be handed to another test (port 0)
+// whose script would then reach, and signal, this daemon.
+func quietPort(t *testing.T) int {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		port := 20000 + rand.IntN(12000)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			ln.Close()
+			return port
+		}
+	}
+	t.Fatal("no free port between 20000 and 32000")
+	return 0
+}
+
 func pidAlive(pid int) bool { return pid > 0 && syscall.Kill(pid, 0) == nil }
 
 // linkOrCopy puts the binary under test at dst (a path with spaces).
@@ -176,7 +196,10 @@ func TestSystemdService(t *testing.T) {
 		t.Skip("the systemd service cycle waits for real restarts (RestartSec=10); skipped with -short")
 	}
 	m := startUserManager(t)
-	const unit = "cco-daemon.service"
+	// A unit name of its own: user managers of tests running at the same
+	// time share the cgroup tree, where a unit's cgroup is named after it.
+	name := fmt.Sprintf("cco-daemon-test-%d", rand.Uint32())
+	unit := name + ".service"
 	unitFile := filepath.Join(m.home, ".config/systemd/user", unit)
 
 	// A CCO_HOME and a binary path with spaces and a '%' prove the unit's
@@ -184,10 +207,9 @@ func TestSystemdService(t *testing.T) {
 	ccoHome := filepath.Join(m.home, "cco data 100%")
 	exe := filepath.Join(m.home, "my bin", "cco")
 	linkOrCopy(t, ccoPath(), exe)
-	port, err := freePort()
-	require.NoError(t, err)
+	port := quietPort(t)
 	hang := filepath.Join(m.home, "hang")
-	env := []string{"CCO_HOME=" + ccoHome}
+	env := []string{"CCO_HOME=" + ccoHome, "CCO_SERVICE_NAME=" + name}
 	run := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(exe, args...)
