@@ -112,15 +112,15 @@ func (p *program) selfCheck(ctx context.Context) error {
 	if err := probeHealth(ctx, p.srv.Addr()); err != nil {
 		return err
 	}
-	if hc, ok := any(p.srv).(healthReporter); ok && p.cfg.HealthChecks {
-		return hc.HealthError()
+	if hc, ok := any(p.srv).(healthReporter); ok && !hc.Healthy() {
+		return errors.New("the daemon's health checks are failing (see 'cco status')")
 	}
 	return nil
 }
 
-// healthReporter is the server's health self-check result: nil while the
-// last check passed.
-type healthReporter interface{ HealthError() error }
+// healthReporter is the server's health self-check verdict: true while the
+// last check passed, or while health_checks is off.
+type healthReporter interface{ Healthy() bool }
 
 // probeClient never goes through a proxy and keeps no idle connections.
 var probeClient = &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
