@@ -3,13 +3,12 @@ package main
 import (
 	"context"
 	"io"
-	"time"
-
-	"github.com/anthropics/cco/config"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/anthropics/cco/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
