@@ -50,6 +50,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer logs.Close()
 
 	prg := newProgram(cfg, log, logs, detectManager())
+	prg.reload = func() (*config.Config, error) { return loadConfig(*file, fs) }
 	if err := runProgram(ctx, prg, serviceConfig()); err != nil {
 		log.Error("cco daemon could not run", "err", err)
 		return err

@@ -41,6 +41,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "[flags]", "run the daemon in the foreground (what a service manager runs)", cmdRun},
+		{"stats", "[--since 24h] [--until TIME] [--json]", "usage and estimated cost of the calls cco proxied", cmdStats},
+		{"reload", "", "make the running daemon re-read its configuration (also SIGHUP)", cmdReload},
 		{"config", "show|get KEY|set KEY VALUE|unset KEY|path|validate", "show or change the configuration", cmdConfig},
 		{"version", "", "print version, commit, Go version and platform", cmdVersion},
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime"
 	"time"
 
@@ -24,18 +25,26 @@ type program struct {
 	log     *slog.Logger
 	logs    *logSink
 	manager string
+	reload  func() (*config.Config, error) // re-reads the config as at start
 
-	srv   *server.Server
-	fatal chan error // a failure that must end the process non-zero
-	err   error      // the fatal error that ended the run, if any
+	srv     *server.Server
+	fatal   chan error    // a failure that must end the process non-zero
+	stopReq chan struct{} // a clean stop asked for over HTTP
+	err     error         // the fatal error that ended the run, if any
 }
 
 func newProgram(cfg *config.Config, log *slog.Logger, logs *logSink, manager string) *program {
-	return &program{cfg: cfg, log: log, logs: logs, manager: manager, fatal: make(chan error, 1)}
+	return &program{cfg: cfg, log: log, logs: logs, manager: manager, fatal: make(chan error, 1), stopReq: make(chan struct{}, 1)}
 }
 
 func (p *program) Start(s service.Service) error {
-	p.srv = server.New(server.Options{Config: p.cfg, Logger: p.log, Version: version, Manager: p.manager})
+	p.srv = server.New(server.Options{
+		Config: p.cfg, Logger: p.log, Version: version, Manager: p.manager,
+		LoadConfig:  p.reload,
+		ApplyConfig: p.logs.apply,
+		OnFatal:     p.fail,
+		OnShutdown:  p.requestStop,
+	})
 	if err := p.srv.Listen(); err != nil {
 		return err
 	}
@@ -66,15 +75,39 @@ func (p *program) fail(err error) {
 	}
 }
 
-// wait blocks until a signal (ctx) or a fatal error. kardianos calls it in
-// place of its own signal handling, so signals are cco's to interpret.
+// requestStop asks for a clean stop, as SIGTERM would (POST /api/shutdown).
+func (p *program) requestStop() {
+	select {
+	case p.stopReq <- struct{}{}:
+	default:
+	}
+}
+
+// wait blocks until a signal (ctx), a stop request or a fatal error, and
+// reloads the configuration on SIGHUP. kardianos calls it in place of its
+// own signal handling, so signals are cco's to interpret.
 func (p *program) wait(ctx context.Context) func() {
 	return func() {
-		select {
-		case <-ctx.Done():
-		case err := <-p.fatal:
-			p.err = err
-			p.log.Error("cco daemon failing", "err", err)
+		hup := make(chan os.Signal, 1)
+		if len(reloadSignals) > 0 {
+			signal.Notify(hup, reloadSignals...)
+			defer signal.Stop(hup)
+		}
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-p.stopReq:
+				return
+			case <-hup:
+				if p.srv != nil {
+					_, _ = p.srv.Reload() // logged either way
+				}
+			case err := <-p.fatal:
+				p.err = err
+				p.log.Error("cco daemon failing", "err", err)
+				return
+			}
 		}
 	}
 }
