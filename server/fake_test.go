@@ -22,7 +22,7 @@ var fakeUsage = usage{Input: 12, Output: 7, CacheRead: 3, CacheCreation: 2}
 //
 //	error500   a 500 JSON error
 //	interrupt  a stream cut off before message_stop
-//	hold       a stream whose last events wait for release
+//	hold       an answer (or a stream's last events) held until release
 type fakeUpstream struct {
 	*httptest.Server
 	calls    atomic.Int64
@@ -99,6 +99,13 @@ func (f *fakeUpstream) serve(w http.ResponseWriter, r *http.Request) {
 	text := fakeText(body)
 	w.Header().Set("Request-Id", "req_fake")
 	if !req.Stream {
+		if req.Metadata.UserID == "hold" {
+			select {
+			case <-f.release:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"id":"msg_fake","type":"message","role":"assistant","model":%q,"content":[{"type":"text","text":%q}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":%d,"output_tokens":%d,"cache_read_input_tokens":%d,"cache_creation_input_tokens":%d}}`,
 			req.Model, text, fakeUsage.Input, fakeUsage.Output, fakeUsage.CacheRead, fakeUsage.CacheCreation)
