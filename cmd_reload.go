@@ -6,10 +6,30 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 
+	"github.com/anthropics/cco/config"
 	"github.com/anthropics/cco/server"
 )
+
+// locateConfig is the configuration used to find the daemon. The file may
+// be the very thing being fixed: when it is invalid, the environment and
+// defaults still locate the daemon, which then reports what is wrong.
+func locateConfig(file string) (*config.Config, error) {
+	cfg, err := loadConfig(file, nil)
+	if err == nil || !errors.Is(err, config.ErrInvalid) {
+		return cfg, err
+	}
+	home, herr := config.HomeDir()
+	if herr != nil {
+		return nil, herr
+	}
+	if cfg, derr := config.Load(config.Options{Home: home, File: filepath.Join(home, ".no-config")}); derr == nil {
+		return cfg, nil
+	}
+	return nil, err
+}
 
 // cmdReload asks the running daemon to re-read its configuration (POST
 // /api/reload with the daemon token) and reports what changed.
@@ -22,7 +42,7 @@ func cmdReload(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() > 0 {
 		return usageError{"reload takes no arguments"}
 	}
-	cfg, err := loadConfig(*file, nil)
+	cfg, err := locateConfig(*file)
 	if err != nil {
 		return err
 	}
@@ -31,7 +51,7 @@ func cmdReload(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var de *daemonError
 	switch {
 	case errors.Is(err, errDaemonDown):
-		fmt.Fprintf(stderr, "cco is not running (nothing answers at %s); nothing to reload\n", cfg.URL())
+		fmt.Fprintf(stderr, "cco is not running (nothing answers at %s); nothing to reload\n", daemonURL(cfg))
 		return errNotRunning
 	case errors.As(err, &de) && de.status == http.StatusBadRequest:
 		fmt.Fprintf(stderr, "cco reload: the new configuration was refused; the daemon keeps running with the old one:\n  %s\n", strings.ReplaceAll(de.msg, "\n", "\n  "))

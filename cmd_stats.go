@@ -71,7 +71,7 @@ func statsFromDaemon(ctx context.Context, cfg *config.Config, from, to time.Time
 func statsFromFile(ctx context.Context, cfg *config.Config, from, to time.Time, stderr io.Writer) (*analytics.Stats, error) {
 	path := cfg.DatabasePath()
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintf(stderr, "cco is not running (nothing answers at %s) and there is no usage database at %s yet; start it with 'cco daemon start'\n", cfg.URL(), path)
+		fmt.Fprintf(stderr, "cco is not running (nothing answers at %s) and there is no usage database at %s yet; start it with 'cco daemon start'\n", daemonURL(cfg), path)
 		return nil, errNotRunning
 	}
 	fmt.Fprintf(stderr, "cco is not running; reading %s directly\n", path)
@@ -86,7 +86,8 @@ func statsFromFile(ctx context.Context, cfg *config.Config, from, to time.Time, 
 // daemonRequest calls the running daemon with its token and decodes the
 // JSON answer into out. errDaemonDown means nothing listens.
 func daemonRequest(ctx context.Context, cfg *config.Config, method, path string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, cfg.URL()+path, nil)
+	base := daemonURL(cfg)
+	req, err := http.NewRequestWithContext(ctx, method, base+path, nil)
 	if err != nil {
 		return err
 	}
@@ -99,7 +100,7 @@ func daemonRequest(ctx context.Context, cfg *config.Config, method, path string,
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			return errDaemonDown
 		}
-		return fmt.Errorf("asking the daemon at %s: %w", cfg.URL(), err)
+		return fmt.Errorf("asking the daemon at %s: %w", base, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
@@ -113,6 +114,26 @@ func daemonRequest(ctx context.Context, cfg *config.Config, method, path string,
 		return fmt.Errorf("reading the daemon's answer to %s: %w", path, err)
 	}
 	return nil
+}
+
+// daemonURL is where the running daemon listens: the address in its pid
+// file when there is one (the config may have changed since it started),
+// else the configured one.
+func daemonURL(cfg *config.Config) string {
+	data, err := os.ReadFile(cfg.PidPath())
+	if err != nil {
+		return cfg.URL()
+	}
+	var pf struct {
+		Host string `json:"host"`
+		Port int    `json:"port"`
+	}
+	if json.Unmarshal(data, &pf) != nil || pf.Port <= 0 || pf.Host == "" {
+		return cfg.URL()
+	}
+	c := *cfg
+	c.Host, c.Port = pf.Host, pf.Port
+	return c.URL()
 }
 
 // daemonError is an error answer from the daemon.
