@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -97,7 +97,9 @@ func daemonRequest(ctx context.Context, cfg *config.Config, method, path string,
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil}}
 	resp, err := client.Do(req)
 	if err != nil {
-		if errors.Is(err, syscall.ECONNREFUSED) {
+		// Nothing accepted the connection: no daemon listens there.
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
 			return errDaemonDown
 		}
 		return fmt.Errorf("asking the daemon at %s: %w", base, err)

@@ -127,6 +127,15 @@ func (s *Server) runFlight(f *flight, req *http.Request, start time.Time) {
 	f.finish(res)
 }
 
+// feedFlight answers a flight from a stored answer.
+func (s *Server) feedFlight(f *flight, resp *cachedResponse) {
+	f.start(resp.status, resp.header, resp.stream)
+	f.chunk(resp.body)
+	s.flights.forget(f)
+	f.finish(fetched{status: resp.status, stream: resp.stream, complete: true,
+		meter: meter{model: resp.model, usage: resp.usage, complete: true}})
+}
+
 // cacheable says whether an answer may be stored: successful, read to the
 // end and, for a stream, ended by message_stop with no error event.
 func cacheable(res fetched) bool {

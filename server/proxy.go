@@ -89,6 +89,13 @@ func (s *Server) serveCached(w http.ResponseWriter, r *http.Request, cfg *config
 	f, leader := s.flights.join(key)
 	defer s.flights.leave(f)
 	if leader {
+		if resp, ok := s.cache.get(key); ok {
+			// Another flight stored this answer between the lookup and
+			// the join: serve it to everyone on this flight.
+			go s.feedFlight(f, resp)
+			s.follow(w, r, f, false, c)
+			return
+		}
 		req, err := upstreamRequest(f.ctx, cfg.UpstreamURL, r, body)
 		if err != nil {
 			s.flights.forget(f)
