@@ -35,8 +35,8 @@ func (s *Server) routes() http.Handler {
 // Probes are not tracked: they must keep answering while draining.
 func (s *Server) tracked(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.inflight.Add(1)
-		defer s.inflight.Done()
+		s.inflight.add()
+		defer s.inflight.done()
 		h.ServeHTTP(w, r)
 	})
 }

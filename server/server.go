@@ -74,7 +74,7 @@ type Server struct {
 
 	ready    atomic.Bool
 	draining atomic.Bool
-	inflight sync.WaitGroup
+	inflight inflight
 }
 
 // New builds a server; nothing is bound or opened until Listen.
@@ -172,10 +172,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) shutdown(ctx context.Context) error {
 	s.ready.Store(false)
 	s.draining.Store(true)
-	done := make(chan struct{})
-	go func() { s.inflight.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-s.inflight.idle():
 	case <-ctx.Done():
 		s.log.Warn("shutdown timeout reached with requests still in flight; closing them")
 	}

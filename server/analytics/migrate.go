@@ -31,7 +31,43 @@ var migrations = []string{
 	CREATE INDEX calls_ts ON calls(ts);
 	CREATE INDEX calls_model_ts ON calls(model, ts);
 	CREATE TABLE health (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL);`,
+
+	// 2: hourly roll-ups by model, kept by the writer in the same
+	// transaction as the rows, so that statistics over long ranges read a
+	// few thousand roll-up rows instead of every call. Token and cost sums
+	// leave cache hits out (what went upstream); saved_* hold the hits.
+	`CREATE TABLE calls_hourly (
+		hour                  INTEGER NOT NULL,
+		model                 TEXT    NOT NULL,
+		requests              INTEGER NOT NULL,
+		errors                INTEGER NOT NULL,
+		hits                  INTEGER NOT NULL,
+		misses                INTEGER NOT NULL,
+		input_tokens          INTEGER NOT NULL,
+		output_tokens         INTEGER NOT NULL,
+		cache_read_tokens     INTEGER NOT NULL,
+		cache_creation_tokens INTEGER NOT NULL,
+		cost_usd              REAL    NOT NULL,
+		saved_tokens          INTEGER NOT NULL,
+		saved_usd             REAL    NOT NULL,
+		latency_ms_sum        INTEGER NOT NULL,
+		PRIMARY KEY (hour, model)
+	) WITHOUT ROWID;
+	INSERT INTO calls_hourly SELECT ts / 3600000, model, ` + rowAggregates + `
+		FROM calls GROUP BY ts / 3600000, model;`,
 }
+
+// rowAggregates sums raw calls into the roll-up's columns, in its order.
+const rowAggregates = `COUNT(*),
+		SUM(status >= 400 OR status < 100),
+		SUM(cache = 'hit'), SUM(cache = 'miss'),
+		SUM(CASE WHEN cache = 'hit' THEN 0 ELSE input_tokens END),
+		SUM(CASE WHEN cache = 'hit' THEN 0 ELSE output_tokens END),
+		SUM(CASE WHEN cache = 'hit' THEN 0 ELSE cache_read_tokens END),
+		SUM(CASE WHEN cache = 'hit' THEN 0 ELSE cache_creation_tokens END),
+		TOTAL(cost_usd),
+		SUM(CASE WHEN cache = 'hit' THEN input_tokens + output_tokens + cache_read_tokens + cache_creation_tokens ELSE 0 END),
+		TOTAL(saved_usd), SUM(latency_ms)`
 
 func (s *Store) migrate(ctx context.Context) error {
 	conn, err := s.db.Conn(ctx)

@@ -84,11 +84,8 @@ func (s *Store) Stats(ctx context.Context, since, until time.Time) (*Stats, erro
 		return nil, fmt.Errorf("reading usage: %w", err)
 	}
 	defer tx.Rollback()
-	if err := s.models(ctx, tx, lo, hi, st); err != nil {
-		return nil, fmt.Errorf("reading usage by model: %w", err)
-	}
-	if err := s.days(ctx, tx, lo, hi, st); err != nil {
-		return nil, fmt.Errorf("reading usage by day: %w", err)
+	if err := s.aggregate(ctx, tx, lo, hi, st); err != nil {
+		return nil, fmt.Errorf("reading usage: %w", err)
 	}
 	if err := s.recent(ctx, tx, lo, hi, st); err != nil {
 		return nil, fmt.Errorf("reading recent calls: %w", err)
@@ -96,43 +93,92 @@ func (s *Store) Stats(ctx context.Context, since, until time.Time) (*Stats, erro
 	return st, nil
 }
 
-// hit is the SQL test for a call answered from the cache.
-const hit = "cache = 'hit'"
+const hourMs = 3600_000
 
-func (s *Store) models(ctx context.Context, tx *sql.Tx, lo, hi int64, st *Stats) error {
-	rows, err := tx.QueryContext(ctx, `SELECT model, COUNT(*),
-		SUM(status >= 400 OR status < 100),
-		SUM(`+hit+`), SUM(cache = 'miss'),
-		SUM(CASE WHEN `+hit+` THEN 0 ELSE input_tokens END),
-		SUM(CASE WHEN `+hit+` THEN 0 ELSE output_tokens END),
-		SUM(CASE WHEN `+hit+` THEN 0 ELSE cache_read_tokens END),
-		SUM(CASE WHEN `+hit+` THEN 0 ELSE cache_creation_tokens END),
-		TOTAL(cost_usd),
-		SUM(CASE WHEN `+hit+` THEN input_tokens + output_tokens + cache_read_tokens + cache_creation_tokens ELSE 0 END),
-		TOTAL(saved_usd), SUM(latency_ms)
-		FROM calls WHERE ts >= ? AND ts < ? GROUP BY model ORDER BY model`, lo, hi)
+// buckets reads per-hour, per-model sums for [lo, hi): whole hours from
+// the roll-up table, the partial hours at either end from the raw rows.
+func (s *Store) buckets(ctx context.Context, tx *sql.Tx, lo, hi int64, each func(hour int64, model string, t *Totals)) error {
+	loH, hiH := ceilDiv(lo, hourMs), floorDiv(hi, hourMs)
+	a := min(loH*hourMs, hi) // raw rows before the first whole hour
+	b := max(hiH*hourMs, a)  // raw rows after the last whole hour
+	raw := `SELECT ts / 3600000, model, ` + rowAggregates + ` FROM calls WHERE ts >= ? AND ts < ? GROUP BY ts / 3600000, model`
+	rows, err := tx.QueryContext(ctx, `SELECT * FROM calls_hourly WHERE hour >= ? AND hour < ?
+		UNION ALL `+raw+` UNION ALL `+raw, loH, hiH, lo, a, b, hi)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var m ModelStats
-		t := &m.Totals
-		if err := rows.Scan(&m.Model, &t.Requests, &t.Errors, &t.CacheHits, &t.misses,
+		var hour int64
+		var model string
+		var t Totals
+		if err := rows.Scan(&hour, &model, &t.Requests, &t.Errors, &t.CacheHits, &t.misses,
 			&t.InputTokens, &t.OutputTokens, &t.CacheReadTokens, &t.CacheCreationTokens,
 			&t.CostUSD, &t.SavedTokens, &t.SavedCostUSD, &t.latencySum); err != nil {
 			return err
 		}
-		t.finish()
-		st.Models = append(st.Models, m)
-		st.Totals.add(t)
+		each(hour, model, &t)
 	}
-	if err := rows.Err(); err != nil {
+	return rows.Err()
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+func ceilDiv(a, b int64) int64 { return -floorDiv(-a, b) }
+
+// aggregate fills the totals, the per-model and the per-day figures.
+func (s *Store) aggregate(ctx context.Context, tx *sql.Tx, lo, hi int64, st *Stats) error {
+	models := map[string]*ModelStats{}
+	days := map[int64]*DayStats{}
+	err := s.buckets(ctx, tx, lo, hi, func(hour int64, model string, t *Totals) {
+		m := models[model]
+		if m == nil {
+			m = &ModelStats{Model: model}
+			models[model] = m
+		}
+		m.add(t)
+		st.Totals.add(t)
+		day := floorDiv(hour, 24)
+		d := days[day]
+		if d == nil {
+			d = &DayStats{Day: time.UnixMilli(day * 24 * hourMs).UTC().Format(time.DateOnly)}
+			days[day] = d
+		}
+		d.Requests += t.Requests
+		d.InputTokens += t.InputTokens
+		d.OutputTokens += t.OutputTokens
+		d.CostUSD += t.CostUSD
+		d.CacheHits += t.CacheHits
+	})
+	if err != nil {
 		return err
 	}
 	st.Totals.finish()
+	for _, m := range models {
+		m.finish()
+		st.Models = append(st.Models, *m)
+	}
 	// Busiest model first: that is what a reader looks for.
-	sort.SliceStable(st.Models, func(i, j int) bool { return st.Models[i].Requests > st.Models[j].Requests })
+	sort.Slice(st.Models, func(i, j int) bool {
+		if st.Models[i].Requests != st.Models[j].Requests {
+			return st.Models[i].Requests > st.Models[j].Requests
+		}
+		return st.Models[i].Model < st.Models[j].Model
+	})
+	keys := make([]int64, 0, len(days))
+	for k := range days {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	for _, k := range keys {
+		st.Days = append(st.Days, *days[k])
+	}
 	return nil
 }
 
@@ -160,28 +206,6 @@ func (t *Totals) finish() {
 	if t.Requests > 0 {
 		t.AvgLatencyMs = float64(t.latencySum) / float64(t.Requests)
 	}
-}
-
-func (s *Store) days(ctx context.Context, tx *sql.Tx, lo, hi int64, st *Stats) error {
-	rows, err := tx.QueryContext(ctx, `SELECT ts / 86400000 AS d, COUNT(*),
-		SUM(CASE WHEN `+hit+` THEN 0 ELSE input_tokens END),
-		SUM(CASE WHEN `+hit+` THEN 0 ELSE output_tokens END),
-		TOTAL(cost_usd), SUM(`+hit+`)
-		FROM calls WHERE ts >= ? AND ts < ? GROUP BY d ORDER BY d`, lo, hi)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var d DayStats
-		var day int64
-		if err := rows.Scan(&day, &d.Requests, &d.InputTokens, &d.OutputTokens, &d.CostUSD, &d.CacheHits); err != nil {
-			return err
-		}
-		d.Day = time.UnixMilli(day * 86400000).UTC().Format(time.DateOnly)
-		st.Days = append(st.Days, d)
-	}
-	return rows.Err()
 }
 
 func (s *Store) recent(ctx context.Context, tx *sql.Tx, lo, hi int64, st *Stats) error {
