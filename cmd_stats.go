@@ -165,27 +165,27 @@ func printStats(w io.Writer, st *analytics.Stats) {
 		fmt.Fprintf(w, "\nNo calls in this period.\n")
 		return
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "\nMODEL\tREQUESTS\tHITS\tINPUT\tOUTPUT\tCOST\tSAVED\t\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "\nMODEL\tREQUESTS\tHITS\tINPUT\tOUTPUT\tCOST\tSAVED\n")
 	for _, m := range st.Models {
 		name := m.Model
 		if name == "" {
 			name = "(none)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, num(m.Requests), num(m.CacheHits), num(m.InputTokens), num(m.OutputTokens), usd(m.CostUSD), usd(m.SavedCostUSD))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, num(m.Requests), num(m.CacheHits), num(m.InputTokens), num(m.OutputTokens), usd(m.CostUSD), usd(m.SavedCostUSD))
 	}
-	fmt.Fprintf(tw, "\nDAY (UTC)\tREQUESTS\tHITS\tINPUT\tOUTPUT\tCOST\t\n")
+	fmt.Fprintf(tw, "\nDAY (UTC)\tREQUESTS\tHITS\tINPUT\tOUTPUT\tCOST\n")
 	for _, d := range st.Days {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", d.Day, num(d.Requests), num(d.CacheHits), num(d.InputTokens), num(d.OutputTokens), usd(d.CostUSD))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.Day, num(d.Requests), num(d.CacheHits), num(d.InputTokens), num(d.OutputTokens), usd(d.CostUSD))
 	}
 	n := min(len(st.Recent), 10)
-	fmt.Fprintf(tw, "\nRECENT (%d of %d)\tMODEL\tSTATUS\tCACHE\tINPUT\tOUTPUT\tLATENCY\tCOST\t\n", n, len(st.Recent))
+	fmt.Fprintf(tw, "\nRECENT (%d of %d)\tMODEL\tSTATUS\tCACHE\tINPUT\tOUTPUT\tLATENCY\tCOST\n", n, len(st.Recent))
 	for _, c := range st.Recent[:n] {
 		cost := "-"
 		if c.CostUSD != nil {
 			cost = usd(*c.CostUSD)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d ms\t%s\t\n", c.Time.Local().Format("01-02 15:04:05"), c.Model, c.Status, c.Cache, num(c.InputTokens), num(c.OutputTokens), c.LatencyMs, cost)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d ms\t%s\n", c.Time.Local().Format("01-02 15:04:05"), c.Model, c.Status, c.Cache, num(c.InputTokens), num(c.OutputTokens), c.LatencyMs, cost)
 	}
 	tw.Flush()
 }

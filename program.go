@@ -87,12 +87,13 @@ func (p *program) requestStop() {
 // reloads the configuration on SIGHUP. kardianos calls it in place of its
 // own signal handling, so signals are cco's to interpret.
 func (p *program) wait(ctx context.Context) func() {
+	// Caught from here on: SIGHUP's default action would end the process.
+	hup := make(chan os.Signal, 1)
+	if len(reloadSignals) > 0 {
+		signal.Notify(hup, reloadSignals...)
+	}
 	return func() {
-		hup := make(chan os.Signal, 1)
-		if len(reloadSignals) > 0 {
-			signal.Notify(hup, reloadSignals...)
-			defer signal.Stop(hup)
-		}
+		defer signal.Stop(hup)
 		for {
 			select {
 			case <-ctx.Done():

@@ -182,7 +182,7 @@ func (s *Server) serveDirect(w http.ResponseWriter, r *http.Request, cfg *config
 	}
 	c.status, c.stream, c.ttfb = res.status, res.stream, res.ttfb
 	c.model, c.usage = pick(res.meter.model, c.model), res.meter.usage
-	if ws.failed {
+	if ws.failed || (!res.complete && r.Context().Err() != nil) {
 		c.status = statusClientClosed
 	}
 	if !res.complete {
