@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/anthropics/cco/config"
@@ -27,10 +28,11 @@ type program struct {
 	manager string
 	reload  func() (*config.Config, error) // re-reads the config as at start
 
-	srv     *server.Server
-	fatal   chan error    // a failure that must end the process non-zero
-	stopReq chan struct{} // a clean stop asked for over HTTP
-	err     error         // the fatal error that ended the run, if any
+	srv      *server.Server
+	fatal    chan error    // a failure that must end the process non-zero
+	stopReq  chan struct{} // a clean stop asked for over HTTP
+	httpStop atomic.Bool   // the stop came from stopReq
+	err      error         // the fatal error that ended the run, if any
 }
 
 func newProgram(cfg *config.Config, log *slog.Logger, logs *logSink, manager string) *program {
@@ -58,7 +60,11 @@ func (p *program) Start(s service.Service) error {
 }
 
 func (p *program) Stop(s service.Service) error {
-	p.log.Info("cco daemon stopping", "reason", stopReason(p.err))
+	reason := stopReason(p.err)
+	if p.httpStop.Load() {
+		reason = "shutdown requested over HTTP"
+	}
+	p.log.Info("cco daemon stopping", "reason", reason)
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	err := p.srv.Shutdown(ctx)
@@ -99,6 +105,7 @@ func (p *program) wait(ctx context.Context) func() {
 			case <-ctx.Done():
 				return
 			case <-p.stopReq:
+				p.httpStop.Store(true)
 				return
 			case <-hup:
 				if p.srv != nil {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"sync"
@@ -119,7 +120,7 @@ func (s *Server) runFlight(f *flight, req *http.Request, start time.Time) {
 	res := s.fetch(req, start, f)
 	if cacheable(res) {
 		f.mu.Lock()
-		resp := &cachedResponse{status: res.status, header: storable(f.header), body: f.body, stream: res.stream, model: res.meter.model, usage: res.meter.usage}
+		resp := &cachedResponse{status: res.status, header: storable(f.header), body: bytes.Clone(f.body), stream: res.stream, model: res.meter.model, usage: res.meter.usage}
 		f.mu.Unlock()
 		s.cache.put(f.key, resp)
 	}

@@ -119,7 +119,7 @@ func (s *Server) follow(w http.ResponseWriter, r *http.Request, f *flight, leade
 
 		if !wrote && done && !started {
 			code, e, ok := upstreamError(r.Context(), s.Config().UpstreamURL, res.err)
-			c.status = code
+			c.status, c.cache = code, "miss"
 			if ok {
 				writeJSON(w, code, e)
 			}
@@ -190,7 +190,7 @@ func (s *Server) serveDirect(w http.ResponseWriter, r *http.Request, cfg *config
 		return
 	}
 	if storeKey != "" && cacheable(res) && !ws.overflow {
-		s.cache.put(storeKey, &cachedResponse{status: res.status, header: storable(ws.header), body: ws.kept, stream: res.stream, model: res.meter.model, usage: res.meter.usage})
+		s.cache.put(storeKey, &cachedResponse{status: res.status, header: storable(ws.header), body: bytes.Clone(ws.kept), stream: res.stream, model: res.meter.model, usage: res.meter.usage})
 	}
 }
 
