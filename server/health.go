@@ -56,6 +56,11 @@ func (s *Server) healthLoop(stop <-chan struct{}) {
 		case <-t.C:
 		}
 		if !cfg.HealthChecks {
+			// Failures from before checks were turned off do not count
+			// towards the limit once they are turned on again.
+			s.healthMu.Lock()
+			s.health.ConsecutiveFailures, s.health.LastError = 0, ""
+			s.healthMu.Unlock()
 			continue
 		}
 		err := s.checkHealth(cfg.HealthCheckInterval)
