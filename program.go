@@ -43,10 +43,14 @@ func (p *program) Start(s service.Service) error {
 	p.srv = server.New(server.Options{
 		Config: p.cfg, Logger: p.log, Version: version, Manager: p.manager,
 		LoadConfig:  p.reload,
-		ApplyConfig: p.logs.apply,
+		ApplyConfig: func(c *config.Config) {
+			p.logs.apply(c)
+			applyMemoryLimit(c, p.log)
+		},
 		OnFatal:     p.fail,
 		OnShutdown:  p.requestStop,
 	})
+	applyMemoryLimit(p.cfg, p.log)
 	if err := p.srv.Listen(); err != nil {
 		return err
 	}

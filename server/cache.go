@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"container/list"
 	"crypto/sha256"
 	"encoding/binary"
@@ -87,6 +88,15 @@ func (c *responseCache) count(hit bool) {
 	} else {
 		c.misses++
 	}
+}
+
+// exact returns b with no spare capacity, copying only when the spare
+// would be a noticeable share of what the cache counts.
+func exact(b []byte) []byte {
+	if cap(b)-len(b) <= len(b)/16 {
+		return b[:len(b):len(b)]
+	}
+	return bytes.Clone(b)
 }
 
 // storable is the part of an answer's headers worth replaying: Date and

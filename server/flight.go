@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"sync"
@@ -18,17 +17,16 @@ type flight struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu       sync.Mutex
-	changed  chan struct{} // closed and replaced on every change
-	refs     int
-	started  bool
-	status   int
-	header   http.Header
-	stream   bool
-	body     []byte
-	done     bool
-	res      fetched
-	abandons bool // cancelled because nobody was listening
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced on every change
+	refs    int
+	started bool
+	status  int
+	header  http.Header
+	stream  bool
+	buf     []byte
+	done    bool
+	res     fetched
 }
 
 func (f *flight) notify() {
@@ -37,20 +35,33 @@ func (f *flight) notify() {
 }
 
 // start and chunk make a flight the sink of its own fetch.
-func (f *flight) start(status int, h http.Header, stream bool) {
+func (f *flight) start(status int, h http.Header, stream bool, size int64) {
 	hdr := http.Header{}
 	copyHeaders(hdr, h)
 	f.mu.Lock()
 	f.started, f.status, f.header, f.stream = true, status, hdr, stream
+	if size > 0 && size <= maxMeteredBody {
+		f.buf = make([]byte, 0, size)
+	}
 	f.notify()
 	f.mu.Unlock()
 }
 
 func (f *flight) chunk(p []byte) {
 	f.mu.Lock()
-	f.body = append(f.body, p...)
+	f.buf = append(f.buf, p...)
 	f.notify()
 	f.mu.Unlock()
+}
+
+// body is everything received so far (the flight keeps it all).
+func (f *flight) body() []byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.buf == nil {
+		return []byte{}
+	}
+	return f.buf
 }
 
 func (f *flight) finish(res fetched) {
@@ -120,7 +131,7 @@ func (s *Server) runFlight(f *flight, req *http.Request, start time.Time) {
 	res := s.fetch(req, start, f)
 	if cacheable(res) {
 		f.mu.Lock()
-		resp := &cachedResponse{status: res.status, header: storable(f.header), body: bytes.Clone(f.body), stream: res.stream, model: res.meter.model, usage: res.meter.usage}
+		resp := &cachedResponse{status: res.status, header: storable(f.header), body: exact(f.buf), stream: res.stream, model: res.meter.model, usage: res.meter.usage}
 		f.mu.Unlock()
 		s.cache.put(f.key, resp)
 	}
@@ -130,7 +141,7 @@ func (s *Server) runFlight(f *flight, req *http.Request, start time.Time) {
 
 // feedFlight answers a flight from a stored answer.
 func (s *Server) feedFlight(f *flight, resp *cachedResponse) {
-	f.start(resp.status, resp.header, resp.stream)
+	f.start(resp.status, resp.header, resp.stream, int64(len(resp.body)))
 	f.chunk(resp.body)
 	s.flights.forget(f)
 	f.finish(fetched{status: resp.status, stream: resp.stream, complete: true,

@@ -114,7 +114,7 @@ func (s *Server) follow(w http.ResponseWriter, r *http.Request, f *flight, leade
 	for {
 		f.mu.Lock()
 		ch, started, done, res := f.changed, f.started, f.done, f.res
-		status, header, stream, body := f.status, f.header, f.stream, f.body
+		status, header, stream, body := f.status, f.header, f.stream, f.buf
 		f.mu.Unlock()
 
 		if !wrote && done && !started {
@@ -190,7 +190,7 @@ func (s *Server) serveDirect(w http.ResponseWriter, r *http.Request, cfg *config
 		return
 	}
 	if storeKey != "" && cacheable(res) && !ws.overflow {
-		s.cache.put(storeKey, &cachedResponse{status: res.status, header: storable(ws.header), body: bytes.Clone(ws.kept), stream: res.stream, model: res.meter.model, usage: res.meter.usage})
+		s.cache.put(storeKey, &cachedResponse{status: res.status, header: storable(ws.header), body: exact(ws.kept), stream: res.stream, model: res.meter.model, usage: res.meter.usage})
 	}
 }
 
@@ -213,7 +213,10 @@ type writerSink struct {
 	failed   bool // the client went away
 }
 
-func (ws *writerSink) start(status int, h http.Header, stream bool) {
+func (ws *writerSink) start(status int, h http.Header, stream bool, size int64) {
+	if ws.keep && size > 0 && size <= maxMeteredBody {
+		ws.kept = make([]byte, 0, size)
+	}
 	copyHeaders(ws.w.Header(), h)
 	ws.w.Header().Set("X-Cco-Cache", "bypass")
 	if ws.keep {
@@ -221,6 +224,16 @@ func (ws *writerSink) start(status int, h http.Header, stream bool) {
 		copyHeaders(ws.header, h)
 	}
 	ws.w.WriteHeader(status)
+}
+
+func (ws *writerSink) body() []byte {
+	if !ws.keep || ws.overflow {
+		return nil
+	}
+	if ws.kept == nil {
+		return []byte{}
+	}
+	return ws.kept
 }
 
 func (ws *writerSink) chunk(p []byte) {

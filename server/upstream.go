@@ -88,8 +88,13 @@ func upstreamRequest(ctx context.Context, base string, r *http.Request, body []b
 
 // sink receives an upstream answer as it arrives.
 type sink interface {
-	start(status int, h http.Header, stream bool)
+	// start gets the status and headers; size is the body's length when
+	// the upstream said (-1 when not), so a copy can be sized once.
+	start(status int, h http.Header, stream bool, size int64)
 	chunk(p []byte) // one whole event of a stream, or a piece of a body
+	// body is the whole body when the sink keeps it, else nil; fetch then
+	// need not keep a second copy to read the usage from.
+	body() []byte
 }
 
 // fetched is what a fetch learned.
@@ -117,7 +122,7 @@ func (s *Server) fetch(req *http.Request, start time.Time, out sink) fetched {
 	res := fetched{status: resp.StatusCode, ttfb: time.Since(start)}
 	ct := strings.ToLower(resp.Header.Get("Content-Type"))
 	res.stream = strings.HasPrefix(ct, "text/event-stream")
-	out.start(resp.StatusCode, resp.Header, res.stream)
+	out.start(resp.StatusCode, resp.Header, res.stream, resp.ContentLength)
 	if res.stream {
 		rd := newSSEReader(resp.Body)
 		for {
@@ -132,20 +137,26 @@ func (s *Server) fetch(req *http.Request, start time.Time, out sink) fetched {
 			}
 		}
 	}
-	var kept []byte
 	metered := strings.Contains(ct, "json")
+	var kept []byte
+	if metered && out.body() == nil && resp.ContentLength > 0 && resp.ContentLength <= maxMeteredBody {
+		kept = make([]byte, 0, resp.ContentLength)
+	}
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := resp.Body.Read(buf)
 		if n > 0 {
-			if metered && len(kept)+n <= maxMeteredBody {
+			out.chunk(buf[:n])
+			if metered && out.body() == nil && len(kept)+n <= maxMeteredBody {
 				kept = append(kept, buf[:n]...)
 			}
-			out.chunk(buf[:n])
 		}
 		if err != nil {
 			res.complete, res.readErr = finished(err)
 			if res.complete && metered {
+				if b := out.body(); b != nil {
+					kept = b
+				}
 				res.meter.jsonBody(kept)
 			}
 			return res
