@@ -42,13 +42,13 @@ func newProgram(cfg *config.Config, log *slog.Logger, logs *logSink, manager str
 func (p *program) Start(s service.Service) error {
 	p.srv = server.New(server.Options{
 		Config: p.cfg, Logger: p.log, Version: version, Manager: p.manager,
-		LoadConfig:  p.reload,
+		LoadConfig: p.reload,
 		ApplyConfig: func(c *config.Config) {
 			p.logs.apply(c)
 			applyMemoryLimit(c, p.log)
 		},
-		OnFatal:     p.fail,
-		OnShutdown:  p.requestStop,
+		OnFatal:    p.fail,
+		OnShutdown: p.requestStop,
 	})
 	applyMemoryLimit(p.cfg, p.log)
 	if err := p.srv.Listen(); err != nil {

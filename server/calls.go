@@ -25,7 +25,7 @@ func (s *Server) finishCall(c *call) {
 		Latency: time.Since(c.start), TTFB: c.ttfb,
 	}
 	c.usage.fill(&rec)
-	if p, ok := priceFor(c.model, cfg.Prices); ok {
+	if p, ok := s.price(cfg, c.model); ok {
 		v := cost(p, c.usage)
 		if c.cache == "hit" {
 			rec.SavedUSD, v = v, 0

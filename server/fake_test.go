@@ -33,7 +33,7 @@ type fakeUpstream struct {
 	received chan struct{} // one value per request received
 }
 
-func newFakeUpstream(t *testing.T) *fakeUpstream {
+func newFakeUpstream(t testing.TB) *fakeUpstream {
 	f := &fakeUpstream{release: make(chan struct{}), received: make(chan struct{}, 1000)}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(func() {

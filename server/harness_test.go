@@ -48,7 +48,7 @@ func (s *syncBuffer) String() string {
 
 // startDaemon runs a Server on a free loopback port against upstream, with
 // extra config.toml lines in toml.
-func startDaemon(t *testing.T, upstream string, toml string, edit ...func(*Options)) *testDaemon {
+func startDaemon(t testing.TB, upstream string, toml string, edit ...func(*Options)) *testDaemon {
 	t.Helper()
 	home := t.TempDir()
 	file := filepath.Join(home, "config.toml")

@@ -103,9 +103,12 @@ func (m *metrics) observeCall(c *call, costUSD *float64, savedUSD float64) {
 		m.saved.WithLabelValues(model).Add(savedUSD)
 		return
 	}
-	for typ, n := range map[string]int64{"input": c.usage.Input, "output": c.usage.Output, "cache_read": c.usage.CacheRead, "cache_creation": c.usage.CacheCreation} {
-		if n > 0 {
-			m.tokens.WithLabelValues(model, typ).Add(float64(n))
+	for _, t := range [...]struct {
+		typ string
+		n   int64
+	}{{"input", c.usage.Input}, {"output", c.usage.Output}, {"cache_read", c.usage.CacheRead}, {"cache_creation", c.usage.CacheCreation}} {
+		if t.n > 0 {
+			m.tokens.WithLabelValues(model, t.typ).Add(float64(t.n))
 		}
 	}
 	if costUSD != nil {

@@ -2,6 +2,8 @@ package server
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/anthropics/cco/config"
 )
@@ -32,6 +34,39 @@ var builtinPrices = map[string]config.Price{
 	"claude-3-5-haiku":  {Input: 0.80, Output: 4, CacheRead: 0.08, CacheWrite: 1},
 	"claude-3-opus":     {Input: 15, Output: 75, CacheRead: 1.50, CacheWrite: 18.75},
 	"claude-3-haiku":    {Input: 0.25, Output: 1.25, CacheRead: 0.03, CacheWrite: 0.30},
+}
+
+// priceMemo remembers each model's price under one configuration (a
+// reload brings a new one), so the family search runs once per model.
+type priceMemo struct {
+	cfg *config.Config
+	m   sync.Map // model -> pricing
+	n   atomic.Int64
+}
+
+// maxMemoModels bounds the memo: model names come from clients.
+const maxMemoModels = 1000
+
+type pricing struct {
+	price config.Price
+	ok    bool
+}
+
+// price is priceFor through the memo of the configuration in force.
+func (s *Server) price(cfg *config.Config, model string) (config.Price, bool) {
+	memo := s.prices.Load()
+	if memo == nil || memo.cfg != cfg {
+		memo = &priceMemo{cfg: cfg}
+		s.prices.Store(memo)
+	}
+	if p, ok := memo.m.Load(model); ok {
+		return p.(pricing).price, p.(pricing).ok
+	}
+	p, ok := priceFor(model, cfg.Prices)
+	if memo.n.Add(1) <= maxMemoModels {
+		memo.m.Store(model, pricing{p, ok})
+	}
+	return p, ok
 }
 
 // priceFor finds the price of model: overrides first, then the built-in

@@ -52,9 +52,13 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) {
 		c.status = statusClientClosed
 		return
 	}
-	if strings.Contains(r.Header.Get("Content-Type"), "json") || bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
-		c.model = requestModel(body)
-	}
+	// The answer names its model; the request's is read only when it does
+	// not (an error, say), since parsing a large body costs time.
+	defer func() {
+		if c.model == "" && (strings.Contains(r.Header.Get("Content-Type"), "json") || bytes.HasPrefix(bytes.TrimSpace(body), []byte("{"))) {
+			c.model = requestModel(body)
+		}
+	}()
 	switch {
 	case r.Method != http.MethodPost || r.URL.Path != "/v1/messages":
 		s.serveDirect(w, r, cfg, body, c, "")

@@ -61,6 +61,7 @@ type Server struct {
 	writer     *analytics.Writer
 	metrics    *metrics
 	token      string
+	prices     atomic.Pointer[priceMemo]
 
 	reloadMu   sync.Mutex
 	healthMu   sync.Mutex

@@ -34,25 +34,26 @@ func newUpstreamClient() *http.Client {
 }
 
 // hopHeaders are meaningful for one connection only and never forwarded.
-var hopHeaders = []string{
-	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
-	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+var hopHeaders = map[string]bool{
+	"Connection": true, "Proxy-Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true,
+	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
 }
 
 // copyHeaders copies src into dst without the hop-by-hop headers, including
 // those the Connection header names.
 func copyHeaders(dst, src http.Header) {
-	drop := map[string]bool{}
-	for _, h := range hopHeaders {
-		drop[h] = true
-	}
+	var named map[string]bool
 	for _, v := range src.Values("Connection") {
 		for _, name := range strings.Split(v, ",") {
-			drop[http.CanonicalHeaderKey(strings.TrimSpace(name))] = true
+			if named == nil {
+				named = map[string]bool{}
+			}
+			named[http.CanonicalHeaderKey(strings.TrimSpace(name))] = true
 		}
 	}
 	for k, vs := range src {
-		if !drop[http.CanonicalHeaderKey(k)] {
+		ck := http.CanonicalHeaderKey(k)
+		if !hopHeaders[ck] && !named[ck] {
 			dst[k] = append([]string(nil), vs...)
 		}
 	}
