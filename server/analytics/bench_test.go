@@ -51,3 +51,23 @@ func BenchmarkStats(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkInsert writes batches as the writer does; ns/op is per row.
+func BenchmarkInsert(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	cost := 0.001
+	batch := make([]Record, 256)
+	for i := range batch {
+		batch[i] = Record{Time: time.Now(), Path: "/v1/messages", Model: "claude-sonnet-4-5", Status: 200, Cache: "hit", InputTokens: 10, CostUSD: &cost}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i += len(batch) {
+		if err := s.Insert(context.Background(), batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
