@@ -118,7 +118,9 @@ func TestStatsCLIAgreesWithAPI(t *testing.T) {
 }
 
 func TestStatsNotRunningWithoutDatabase(t *testing.T) {
-	env, _ := ccoEnv(t)
+	port, err := freePort() // never the default 3000, where a real daemon may run
+	require.NoError(t, err)
+	env, _ := ccoEnv(t, fmt.Sprintf("CCO_PORT=%d", port))
 	d := &daemon{env: env}
 	_, stderr, code := d.cco(t, "stats")
 	require.Equal(t, 3, code)
