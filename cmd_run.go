@@ -59,6 +59,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	applyTestHooks(log)
 	prg := newProgram(cfg, log, logs, manager)
 	prg.life = life
+	prg.reload = func() (*config.Config, error) { return loadConfig(*file, fs) }
 	if err := runProgram(ctx, prg, serviceConfig()); err != nil {
 		log.Error("cco daemon could not run", "err", err)
 		return err

@@ -50,6 +50,8 @@ func commands() []command {
 		{"uninstall", "", "stop and remove the OS service", cmdUninstall},
 		{"enable", "", "start the installed service automatically at login", cmdEnable},
 		{"disable", "", "do not start the installed service at login", cmdDisable},
+		{"stats", "[--since 24h] [--until TIME] [--json]", "usage and estimated cost of the calls cco proxied", cmdStats},
+		{"reload", "", "make the running daemon re-read its configuration (also SIGHUP)", cmdReload},
 		{"config", "show|get KEY|set KEY VALUE|unset KEY|path|validate", "show or change the configuration", cmdConfig},
 		{"version", "", "print version, commit, Go version and platform", cmdVersion},
 	}

@@ -112,15 +112,11 @@ func (p *program) selfCheck(ctx context.Context) error {
 	if err := probeHealth(ctx, p.srv.Addr()); err != nil {
 		return err
 	}
-	if hc, ok := any(p.srv).(healthReporter); ok && !hc.Healthy() {
+	if !p.srv.Healthy() {
 		return errors.New("the daemon's health checks are failing (see 'cco status')")
 	}
 	return nil
 }
-
-// healthReporter is the server's health self-check verdict: true while the
-// last check passed, or while health_checks is off.
-type healthReporter interface{ Healthy() bool }
 
 // watchdogClient never goes through a proxy and keeps no idle connections.
 var watchdogClient = &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}

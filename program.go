@@ -5,7 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/anthropics/cco/config"
@@ -24,21 +26,34 @@ type program struct {
 	log     *slog.Logger
 	logs    *logSink
 	manager string
+	reload  func() (*config.Config, error) // re-reads the config as at start
 
-	life  *lifecycle // lock and pid file; nil when not managed
-	srv   *server.Server
-	fatal chan error // a failure that must end the process non-zero
-	err   error      // the fatal error that ended the run, if any
+	life     *lifecycle // lock and pid file; nil when not managed
+	srv      *server.Server
+	fatal    chan error    // a failure that must end the process non-zero
+	stopReq  chan struct{} // a clean stop asked for over HTTP
+	httpStop atomic.Bool   // the stop came from stopReq
+	err      error         // the fatal error that ended the run, if any
 
 	notify *sdNotifier // systemd readiness and watchdog (notify.go)
 }
 
 func newProgram(cfg *config.Config, log *slog.Logger, logs *logSink, manager string) *program {
-	return &program{cfg: cfg, log: log, logs: logs, manager: manager, fatal: make(chan error, 1)}
+	return &program{cfg: cfg, log: log, logs: logs, manager: manager, fatal: make(chan error, 1), stopReq: make(chan struct{}, 1)}
 }
 
 func (p *program) Start(s service.Service) error {
-	p.srv = server.New(server.Options{Config: p.cfg, Logger: p.log, Version: version, Manager: p.manager})
+	p.srv = server.New(server.Options{
+		Config: p.cfg, Logger: p.log, Version: version, Manager: p.manager,
+		LoadConfig: p.reload,
+		ApplyConfig: func(c *config.Config) {
+			p.logs.apply(c)
+			applyMemoryLimit(c, p.log)
+		},
+		OnFatal:    p.fail,
+		OnShutdown: p.requestStop,
+	})
+	applyMemoryLimit(p.cfg, p.log)
 	if err := p.srv.Listen(); err != nil {
 		return err
 	}
@@ -57,7 +72,11 @@ func (p *program) Start(s service.Service) error {
 }
 
 func (p *program) Stop(s service.Service) error {
-	p.log.Info("cco daemon stopping", "reason", stopReason(p.err))
+	reason := stopReason(p.err)
+	if p.httpStop.Load() {
+		reason = "shutdown requested over HTTP"
+	}
+	p.log.Info("cco daemon stopping", "reason", reason)
 	if p.notify != nil {
 		p.notify.stopping()
 	}
@@ -77,15 +96,41 @@ func (p *program) fail(err error) {
 	}
 }
 
-// wait blocks until a signal (ctx) or a fatal error. kardianos calls it in
-// place of its own signal handling, so signals are cco's to interpret.
+// requestStop asks for a clean stop, as SIGTERM would (POST /api/shutdown).
+func (p *program) requestStop() {
+	select {
+	case p.stopReq <- struct{}{}:
+	default:
+	}
+}
+
+// wait blocks until a signal (ctx), a stop request or a fatal error, and
+// reloads the configuration on SIGHUP. kardianos calls it in place of its
+// own signal handling, so signals are cco's to interpret.
 func (p *program) wait(ctx context.Context) func() {
+	// Caught from here on: SIGHUP's default action would end the process.
+	hup := make(chan os.Signal, 1)
+	if len(reloadSignals) > 0 {
+		signal.Notify(hup, reloadSignals...)
+	}
 	return func() {
-		select {
-		case <-ctx.Done():
-		case err := <-p.fatal:
-			p.err = err
-			p.log.Error("cco daemon failing", "err", err)
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-p.stopReq:
+				p.httpStop.Store(true)
+				return
+			case <-hup:
+				if p.srv != nil {
+					_, _ = p.srv.Reload() // logged either way
+				}
+			case err := <-p.fatal:
+				p.err = err
+				p.log.Error("cco daemon failing", "err", err)
+				return
+			}
 		}
 	}
 }

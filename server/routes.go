@@ -9,9 +9,25 @@ import (
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /health", s.handleHealth)
-	mux.HandleFunc("GET /ready", s.handleReady)
-	mux.Handle("GET /api/status", s.tracked(http.HandlerFunc(s.handleStatus)))
+	// Probes answer even while draining, and are never tracked.
+	mux.Handle("GET /health", s.instrument("/health", http.HandlerFunc(s.handleHealth)))
+	mux.Handle("GET /ready", s.instrument("/ready", http.HandlerFunc(s.handleReady)))
+	// Read-only views: same-origin only, and the token too when the daemon
+	// listens beyond loopback.
+	view := func(route string, h http.HandlerFunc) http.Handler {
+		return s.instrument(route, s.sameOrigin(s.tokenUnlessLoopback(s.tracked(h))))
+	}
+	mux.Handle("GET /api/status", view("/api/status", s.handleStatus))
+	mux.Handle("GET /api/stats", view("/api/stats", s.handleStats))
+	mux.Handle("GET /metrics", view("/metrics", s.metrics.handler().ServeHTTP))
+	// Control: always the token.
+	control := func(route string, h http.HandlerFunc) http.Handler {
+		return s.instrument(route, s.sameOrigin(s.requireToken(s.tracked(h))))
+	}
+	mux.Handle("POST /api/reload", control("/api/reload", s.handleReload))
+	mux.Handle("POST /api/shutdown", control("/api/shutdown", s.handleShutdown))
+	// The proxy: the caller's own API key is its credential.
+	mux.Handle("/v1/", s.instrument("/v1/", s.sameOrigin(s.tracked(http.HandlerFunc(s.handleProxy)))))
 	return s.guard(mux)
 }
 
@@ -19,8 +35,8 @@ func (s *Server) routes() http.Handler {
 // Probes are not tracked: they must keep answering while draining.
 func (s *Server) tracked(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.inflight.Add(1)
-		defer s.inflight.Done()
+		s.inflight.add()
+		defer s.inflight.done()
 		h.ServeHTTP(w, r)
 	})
 }
@@ -64,6 +80,9 @@ type status struct {
 	GoVersion string                 `json:"go_version"`
 	Paths     map[string]string      `json:"paths"`
 	Config    map[string]configEntry `json:"config"`
+	Cache     CacheStats             `json:"cache"`
+	Analytics writerStats            `json:"analytics"`
+	Health    HealthState            `json:"health"`
 }
 
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
@@ -80,9 +99,12 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		GoVersion: runtime.Version(),
 		Paths: map[string]string{
 			"home": cfg.Home, "config": cfg.File, "log": cfg.LogPath(),
-			"database": cfg.DatabasePath(), "pid": cfg.PidPath(),
+			"database": cfg.DatabasePath(), "pid": cfg.PidPath(), "token": cfg.TokenPath(),
 		},
-		Config: map[string]configEntry{},
+		Config:    map[string]configEntry{},
+		Cache:     s.cache.stats(),
+		Analytics: s.writerStats(),
+		Health:    s.healthState(),
 	}
 	for name, src := range cfg.Sources {
 		st.Config[name] = configEntry{Value: cfg.Value(name), Source: string(src)}

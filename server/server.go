@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/anthropics/cco/config"
+	"github.com/anthropics/cco/server/analytics"
 )
 
 // Options are what a Server needs from the program that runs it.
@@ -24,7 +25,24 @@ type Options struct {
 	Logger  *slog.Logger
 	Version string
 	Manager string // detached, foreground, systemd, launchd, windows
+
+	// LoadConfig re-reads the configuration the way it was first read
+	// (same file, environment and flags); Reload calls it.
+	LoadConfig func() (*config.Config, error)
+	// ApplyConfig applies what the server does not own (the log level and
+	// format) after a reload.
+	ApplyConfig func(*config.Config)
+	// OnFatal ends the process non-zero (three failed health checks).
+	OnFatal func(error)
+	// OnShutdown starts a clean stop (POST /api/shutdown).
+	OnShutdown func()
+	// OnHealthy is called after every passing health check; the service
+	// code feeds the systemd watchdog from it (see also Healthy).
+	OnHealthy func()
 }
+
+// analyticsQueue bounds the usage records waiting for the database.
+const analyticsQueue = 10000
 
 // Server serves the daemon's routes on one listener.
 type Server struct {
@@ -35,15 +53,40 @@ type Server struct {
 	ln      net.Listener
 	http    *http.Server
 
+	client     *http.Client // to the upstream API
+	selfClient *http.Client // health checks over loopback
+	cache      *responseCache
+	flights    flights
+	store      *analytics.Store
+	writer     *analytics.Writer
+	metrics    *metrics
+	token      string
+	prices     atomic.Pointer[priceMemo]
+
+	reloadMu   sync.Mutex
+	healthMu   sync.Mutex
+	health     HealthState
+	healthWake chan struct{}
+	stop       chan struct{}
+	loops      sync.WaitGroup
+
+	shutdownOnce sync.Once
+	shutdownErr  error
+
 	ready    atomic.Bool
 	draining atomic.Bool
-	inflight sync.WaitGroup
+	inflight inflight
 }
 
-// New builds a server; nothing is bound until Listen.
+// New builds a server; nothing is bound or opened until Listen.
 func New(o Options) *Server {
-	s := &Server{opts: o, log: o.Logger, started: time.Now()}
+	s := &Server{opts: o, log: o.Logger, started: time.Now(), healthWake: make(chan struct{}, 1), stop: make(chan struct{})}
 	s.cfg.Store(o.Config)
+	s.client = newUpstreamClient()
+	s.selfClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	s.cache = newResponseCache(o.Config.CacheSize, o.Config.CacheTTL)
+	s.health.Healthy = true
+	s.metrics = newMetrics(s)
 	s.http = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -58,10 +101,13 @@ func New(o Options) *Server {
 // Config is the configuration in force (it changes on reload).
 func (s *Server) Config() *config.Config { return s.cfg.Load() }
 
-// Listen binds host:port. A busy port is reported in one line that names
+// Listen binds host:port, then prepares everything else that can fail at
+// start (the control token, the usage database), so that a daemon that
+// starts is one that works. A busy port is reported in one line that names
 // the address and what to do about it.
 func (s *Server) Listen() error {
-	addr := s.Config().Addr()
+	cfg := s.Config()
+	addr := cfg.Addr()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
@@ -72,6 +118,15 @@ func (s *Server) Listen() error {
 		}
 		return fmt.Errorf("listening on %s: %w", addr, err)
 	}
+	if s.token, err = EnsureToken(cfg.TokenPath(), s.log); err != nil {
+		ln.Close()
+		return err
+	}
+	if s.store, err = analytics.Open(cfg.DatabasePath()); err != nil {
+		ln.Close()
+		return fmt.Errorf("%w; fix or move the file, or choose another with database_url", err)
+	}
+	s.writer = analytics.NewWriter(s.store, s.log, analyticsQueue)
 	s.ln = ln
 	return nil
 }
@@ -81,6 +136,9 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Serve answers requests until Shutdown; it marks the server ready first.
 func (s *Server) Serve() error {
+	s.loops.Add(2)
+	go func() { defer s.loops.Done(); s.healthLoop(s.stop) }()
+	go func() { defer s.loops.Done(); s.janitor(s.stop) }()
 	s.ready.Store(true)
 	err := s.http.Serve(s.ln)
 	if errors.Is(err, http.ErrServerClosed) {
@@ -89,24 +147,60 @@ func (s *Server) Serve() error {
 	return err
 }
 
+// janitor drops expired cache entries so they stop holding memory.
+func (s *Server) janitor(stop <-chan struct{}) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			s.cache.sweep()
+		}
+	}
+}
+
 // Shutdown drains: /ready turns 503 at once, requests in flight may finish
-// while the listener still answers probes, then the server closes. The
-// context bounds the whole drain.
+// while the listener still answers probes, then the server closes and every
+// queued usage record is written. The context bounds the whole drain.
+// Calling it again returns the first call's result.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.shutdownOnce.Do(func() { s.shutdownErr = s.shutdown(ctx) })
+	return s.shutdownErr
+}
+
+func (s *Server) shutdown(ctx context.Context) error {
 	s.ready.Store(false)
 	s.draining.Store(true)
-	done := make(chan struct{})
-	go func() { s.inflight.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-s.inflight.idle():
 	case <-ctx.Done():
 		s.log.Warn("shutdown timeout reached with requests still in flight; closing them")
 	}
+	var errs []error
 	if err := s.http.Shutdown(ctx); err != nil {
 		s.http.Close()
-		return fmt.Errorf("closing the HTTP server: %w", err)
+		errs = append(errs, fmt.Errorf("closing the HTTP server: %w", err))
 	}
-	return nil
+	close(s.stop)
+	s.loops.Wait()
+	if s.writer != nil {
+		// Rows must not be lost on a clean stop, even after a slow drain.
+		flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.writer.Close(flushCtx); err != nil {
+			errs = append(errs, err)
+		}
+		st := s.writer.Stats()
+		s.log.Info("usage records flushed", "written", st.Written, "write_errors", st.WriteErrors)
+	}
+	if s.store != nil {
+		if err := s.store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("closing the usage database: %w", err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func (s *Server) uptime() time.Duration { return time.Since(s.started) }

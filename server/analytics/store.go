@@ -1,0 +1,114 @@
+// Package analytics records one row per proxied call in SQLite and answers
+// the usage questions asked of it (/api/stats, cco stats). Rows are written
+// by a background batch writer so that recording never delays a response.
+package analytics
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // pure-Go SQLite driver, registered as "sqlite"
+)
+
+// Store is the usage database.
+type Store struct {
+	db   *sql.DB
+	path string
+	file os.FileInfo // the file opened, to notice it being removed or replaced
+}
+
+// Open opens (creating if needed) the database at path, in WAL mode, and
+// brings its schema up to date.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("creating the directory of the usage database %s: %w", path, err)
+	}
+	db, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("opening the usage database %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path}
+	if err := s.migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("preparing the usage database %s: %w", path, err)
+	}
+	_ = os.Chmod(path, 0o600)
+	if fi, err := os.Stat(path); err == nil {
+		s.file = fi
+	}
+	return s, nil
+}
+
+// OpenReadOnly opens an existing database for queries only (cco stats when
+// no daemon is running); it never creates or migrates anything.
+func OpenReadOnly(path string) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("opening the usage database %s: %w", path, err)
+	}
+	db, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return nil, fmt.Errorf("opening the usage database %s: %w", path, err)
+	}
+	var v int
+	if err := db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("reading the usage database %s: %w", path, err)
+	}
+	if v == 0 {
+		db.Close()
+		return nil, fmt.Errorf("the usage database %s has no cco schema (has the daemon ever run?)", path)
+	}
+	if v > len(migrations) {
+		db.Close()
+		return nil, fmt.Errorf("the usage database %s has schema version %d, newer than this cco knows (%d); use a newer cco", path, v, len(migrations))
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	if readOnly {
+		q.Add("mode", "ro")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+	}
+	q.Add("_txlock", "immediate")
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// CheckWritable proves the database still accepts writes, and that the file
+// the daemon opened is still the one at its path: a database removed or
+// replaced under a running daemon would swallow every row written to it.
+func (s *Store) CheckWritable(ctx context.Context) error {
+	if s.file != nil {
+		fi, err := os.Stat(s.path)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return fmt.Errorf("the usage database %s was removed while the daemon was running", s.path)
+		case err != nil:
+			return fmt.Errorf("checking the usage database %s: %w", s.path, err)
+		case !os.SameFile(fi, s.file):
+			return fmt.Errorf("the usage database %s was replaced by another file while the daemon was running", s.path)
+		}
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO health(id, checked_at) VALUES(1, ?)
+		ON CONFLICT(id) DO UPDATE SET checked_at = excluded.checked_at`, time.Now().UnixMilli())
+	if err != nil {
+		return fmt.Errorf("writing to the usage database %s: %w", s.path, err)
+	}
+	return nil
+}

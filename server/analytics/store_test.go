@@ -1,0 +1,120 @@
+package analytics
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func f64(v float64) *float64 { return &v }
+
+func TestStatsAggregates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	s, err := Open(path)
+	require.NoError(t, err)
+	defer s.Close()
+	day1 := time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC)
+	day2 := day1.Add(2 * time.Hour)
+	recs := []Record{
+		{Time: day1, Path: "/v1/messages", Model: "m1", Status: 200, Cache: "miss", InputTokens: 10, OutputTokens: 5, CacheReadTokens: 1, CacheCreationTokens: 2, Latency: 100 * time.Millisecond, CostUSD: f64(0.5)},
+		{Time: day1.Add(time.Minute), Path: "/v1/messages", Model: "m1", Status: 200, Cache: "hit", Stream: true, InputTokens: 10, OutputTokens: 5, CacheReadTokens: 1, CacheCreationTokens: 2, Latency: 10 * time.Millisecond, CostUSD: f64(0), SavedUSD: 0.5},
+		{Time: day2, Path: "/v1/messages", Model: "unknown", Status: 529, Cache: "bypass", InputTokens: 3, Latency: 30 * time.Millisecond},
+		{Time: day2.Add(48 * time.Hour), Path: "/v1/messages", Model: "m1", Status: 200, Cache: "miss"}, // outside the range
+	}
+	require.NoError(t, s.Insert(context.Background(), recs))
+
+	st, err := s.Stats(context.Background(), day1.Add(-time.Hour), day2.Add(time.Hour))
+	require.NoError(t, err)
+	tot := st.Totals
+	require.EqualValues(t, 3, tot.Requests)
+	require.EqualValues(t, 1, tot.Errors)
+	require.EqualValues(t, 1, tot.CacheHits)
+	require.InDelta(t, 0.5, tot.CacheHitRate, 1e-9, "bypasses do not count")
+	require.EqualValues(t, 13, tot.InputTokens, "hits count as saved, not used")
+	require.EqualValues(t, 5, tot.OutputTokens)
+	require.EqualValues(t, 18, tot.SavedTokens)
+	require.InDelta(t, 0.5, tot.CostUSD, 1e-9)
+	require.InDelta(t, 0.5, tot.SavedCostUSD, 1e-9)
+	require.InDelta(t, 140.0/3, tot.AvgLatencyMs, 1e-6)
+
+	require.Len(t, st.Models, 2)
+	require.Equal(t, "m1", st.Models[0].Model)
+	require.EqualValues(t, 2, st.Models[0].Requests)
+
+	require.Equal(t, []DayStats{
+		{Day: "2026-03-01", Requests: 2, InputTokens: 10, OutputTokens: 5, CostUSD: 0.5, CacheHits: 1},
+		{Day: "2026-03-02", Requests: 1, InputTokens: 3, OutputTokens: 0, CostUSD: 0, CacheHits: 0},
+	}, st.Days)
+
+	require.Len(t, st.Recent, 3)
+	require.Equal(t, 529, st.Recent[0].Status, "newest first")
+	require.Nil(t, st.Recent[0].CostUSD, "unknown price stays null")
+	require.True(t, st.Recent[1].Stream)
+	require.Equal(t, "hit", st.Recent[1].Cache)
+}
+
+func TestWriterFlushesOnClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	s, err := Open(path)
+	require.NoError(t, err)
+	w := NewWriter(s, slog.New(slog.NewTextHandler(io.Discard, nil)), 5000)
+	now := time.Now()
+	for i := 0; i < 1000; i++ {
+		require.True(t, w.Enqueue(Record{Time: now, Path: "/v1/messages", Model: "m", Status: 200, Cache: "miss", InputTokens: 1}))
+	}
+	require.NoError(t, w.Close(context.Background()))
+	require.EqualValues(t, 1000, w.Stats().Written)
+	require.NoError(t, s.Close())
+
+	ro, err := OpenReadOnly(path)
+	require.NoError(t, err)
+	defer ro.Close()
+	st, err := ro.Stats(context.Background(), now.Add(-time.Minute), now.Add(time.Minute))
+	require.NoError(t, err)
+	require.EqualValues(t, 1000, st.Totals.Requests)
+	require.EqualValues(t, 1000, st.Totals.InputTokens)
+}
+
+func TestMigrationsAreIdempotentAndVersioned(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	s, err := Open(path)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	s, err = Open(path) // a second open applies nothing twice
+	require.NoError(t, err)
+	var v int
+	require.NoError(t, s.db.QueryRow("PRAGMA user_version").Scan(&v))
+	require.Equal(t, len(migrations), v)
+	var mode string
+	require.NoError(t, s.db.QueryRow("PRAGMA journal_mode").Scan(&mode))
+	require.Equal(t, "wal", mode)
+	_, err = s.db.Exec("PRAGMA user_version = 999")
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	_, err = Open(path)
+	require.ErrorContains(t, err, "newer than this cco knows")
+}
+
+func TestParseRange(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	s, u, err := ParseRange("", "", now)
+	require.NoError(t, err)
+	require.Equal(t, now.Add(-24*time.Hour), s)
+	require.Equal(t, now, u)
+	s, _, err = ParseRange("7d", "", now)
+	require.NoError(t, err)
+	require.Equal(t, now.Add(-7*24*time.Hour), s)
+	s, u, err = ParseRange("2026-03-01T00:00:00Z", "2026-03-02T00:00:00+01:00", now)
+	require.NoError(t, err)
+	require.Equal(t, "2026-03-01T00:00:00Z", s.UTC().Format(time.RFC3339))
+	require.Equal(t, "2026-03-01T23:00:00Z", u.UTC().Format(time.RFC3339))
+	_, _, err = ParseRange("yesterday", "", now)
+	require.ErrorContains(t, err, "since: \"yesterday\" is neither an RFC 3339 time")
+	_, _, err = ParseRange("1h", "2h", now)
+	require.ErrorContains(t, err, "must be before until")
+}

@@ -1,0 +1,181 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the daemon's Prometheus series, in a registry of its own so
+// that nothing registered globally by a library leaks in.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	ttfb     *prometheus.HistogramVec
+	tokens   *prometheus.CounterVec
+	cost     *prometheus.CounterVec
+	saved    *prometheus.CounterVec
+}
+
+// Upstream answers take from a fraction of a second to many minutes.
+var latencyBuckets = []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}
+
+func newMetrics(s *Server) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cco_requests_total", Help: "HTTP requests served, by route, status and cache result (hit, miss, bypass, none).",
+	}, []string{"route", "status", "cache"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "cco_upstream_latency_seconds", Help: "Time from request to the end of the proxied answer.", Buckets: latencyBuckets,
+	}, []string{"route", "cache"})
+	m.ttfb = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "cco_upstream_ttfb_seconds", Help: "Time from request to the answer's headers (time to first byte).", Buckets: latencyBuckets,
+	}, []string{"route", "cache"})
+	m.tokens = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cco_tokens_total", Help: "Tokens used upstream, by model and type (input, output, cache_read, cache_creation).",
+	}, []string{"model", "type"})
+	m.cost = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cco_cost_usd_total", Help: "Estimated cost of upstream calls in US dollars, by model (models with a known price).",
+	}, []string{"model"})
+	m.saved = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cco_cache_saved_usd_total", Help: "Estimated cost the cache saved in US dollars, by model.",
+	}, []string{"model"})
+	cacheStat := func(f func(CacheStats) float64) func() float64 { return func() float64 { return f(s.cache.stats()) } }
+	writerStat := func(f func(w *writerStats) float64) func() float64 {
+		return func() float64 { ws := s.writerStats(); return f(&ws) }
+	}
+	m.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.requests, m.latency, m.ttfb, m.tokens, m.cost, m.saved,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cco_cache_bytes", Help: "Bytes of answers held in the cache."},
+			cacheStat(func(c CacheStats) float64 { return float64(c.Bytes) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cco_cache_max_bytes", Help: "The cache's bound in bytes (cache_size)."},
+			cacheStat(func(c CacheStats) float64 { return float64(c.MaxBytes) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cco_cache_entries", Help: "Answers held in the cache."},
+			cacheStat(func(c CacheStats) float64 { return float64(c.Entries) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cco_cache_evictions_total", Help: "Answers evicted to stay within cache_size."},
+			cacheStat(func(c CacheStats) float64 { return float64(c.Evictions) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cco_cache_expired_total", Help: "Answers dropped after cache_ttl."},
+			cacheStat(func(c CacheStats) float64 { return float64(c.Expired) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cco_cache_hits_total", Help: "Answers served without an upstream call of their own."},
+			cacheStat(func(c CacheStats) float64 { return float64(c.Hits) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cco_cache_misses_total", Help: "Cacheable requests that needed an upstream call."},
+			cacheStat(func(c CacheStats) float64 { return float64(c.Misses) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cco_analytics_queue_depth", Help: "Usage records waiting to be written."},
+			writerStat(func(w *writerStats) float64 { return float64(w.Queued) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cco_analytics_written_total", Help: "Usage records written to the database."},
+			writerStat(func(w *writerStats) float64 { return float64(w.Written) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cco_analytics_write_errors_total", Help: "Failed batch writes of usage records."},
+			writerStat(func(w *writerStats) float64 { return float64(w.WriteErrors) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cco_analytics_dropped_total", Help: "Usage records dropped because the queue was full."},
+			writerStat(func(w *writerStats) float64 { return float64(w.Dropped) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cco_health_consecutive_failures", Help: "Failed health self-checks in a row."},
+			func() float64 { return float64(s.healthState().ConsecutiveFailures) }),
+	)
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// observeCall records a proxied call's figures.
+func (m *metrics) observeCall(c *call, costUSD *float64, savedUSD float64) {
+	route := proxyRoute(c.path)
+	if c.ttfb > 0 {
+		m.ttfb.WithLabelValues(route, c.cache).Observe(c.ttfb.Seconds())
+	}
+	if c.status != statusClientClosed {
+		m.latency.WithLabelValues(route, c.cache).Observe(time.Since(c.start).Seconds())
+	}
+	model := c.model
+	if model == "" {
+		model = "unknown"
+	}
+	if c.cache == "hit" {
+		m.saved.WithLabelValues(model).Add(savedUSD)
+		return
+	}
+	for _, t := range [...]struct {
+		typ string
+		n   int64
+	}{{"input", c.usage.Input}, {"output", c.usage.Output}, {"cache_read", c.usage.CacheRead}, {"cache_creation", c.usage.CacheCreation}} {
+		if t.n > 0 {
+			m.tokens.WithLabelValues(model, t.typ).Add(float64(t.n))
+		}
+	}
+	if costUSD != nil {
+		m.cost.WithLabelValues(model).Add(*costUSD)
+	}
+}
+
+// proxyRoute keeps the route label to a known set, whatever paths clients
+// send.
+func proxyRoute(path string) string {
+	switch path {
+	case "/v1/messages", "/v1/messages/count_tokens", "/v1/models", "/v1/complete":
+		return path
+	}
+	switch {
+	case strings.HasPrefix(path, "/v1/messages/batches"):
+		return "/v1/messages/batches"
+	case strings.HasPrefix(path, "/v1/models/"):
+		return "/v1/models"
+	case strings.HasPrefix(path, "/v1/files"):
+		return "/v1/files"
+	}
+	return "/v1/other"
+}
+
+// instrument counts every request by route, status and cache result.
+func (s *Server) instrument(route string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			rt, cache := route, "none"
+			if route == "/v1/" {
+				rt = proxyRoute(r.URL.Path)
+				cache = sw.Header().Get("X-Cco-Cache")
+				if cache == "" {
+					cache = "bypass"
+				}
+			}
+			code := sw.code
+			if code == 0 {
+				code = statusClientClosed
+			}
+			s.metrics.requests.WithLabelValues(rt, strconv.Itoa(code), cache).Inc()
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// statusWriter remembers the status written; Unwrap keeps flushing and
+// the other ResponseController features working through it.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,291 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/anthropics/cco/config"
+)
+
+// call is what the proxy learns about one request, for analytics, metrics
+// and the log. It never holds a key, a prompt or a completion.
+type call struct {
+	start  time.Time
+	path   string
+	model  string
+	status int
+	stream bool
+	cache  string // hit, miss or bypass
+	ttfb   time.Duration
+	usage  usage
+	shared bool // answered by another request's upstream call
+	abort  bool // the answer was cut short: break the connection
+}
+
+// handleProxy forwards /v1/* to upstream_url.
+func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) {
+	c := &call{start: time.Now(), path: r.URL.Path, cache: "bypass"}
+	defer func() {
+		s.finishCall(c)
+		if c.abort {
+			// Tell the client the answer is incomplete rather than end
+			// it cleanly.
+			panic(http.ErrAbortHandler)
+		}
+	}()
+	cfg := s.Config()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, cfg.MaxBodySize))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			c.status = http.StatusRequestEntityTooLarge
+			writeJSON(w, c.status, apiError("request_too_large", fmt.Sprintf(
+				"cco: the request body is larger than max_body_size (%s); raise it with 'cco config set max_body_size SIZE'", config.FormatSize(cfg.MaxBodySize))))
+			return
+		}
+		c.status = statusClientClosed
+		return
+	}
+	// The answer names its model; the request's is read only when it does
+	// not (an error, say), since parsing a large body costs time.
+	defer func() {
+		if c.model == "" && (strings.Contains(r.Header.Get("Content-Type"), "json") || bytes.HasPrefix(bytes.TrimSpace(body), []byte("{"))) {
+			c.model = requestModel(body)
+		}
+	}()
+	switch {
+	case r.Method != http.MethodPost || r.URL.Path != "/v1/messages":
+		s.serveDirect(w, r, cfg, body, c, "")
+	case noCache(r.Header):
+		key := ""
+		if !strings.Contains(strings.ToLower(r.Header.Get("Cache-Control")), "no-store") {
+			key = cacheKey(r, body) // no-cache: refresh the stored answer
+		}
+		s.serveDirect(w, r, cfg, body, c, key)
+	default:
+		s.serveCached(w, r, cfg, body, c)
+	}
+}
+
+// noCache reports a client asking not to be answered from the cache.
+func noCache(h http.Header) bool {
+	cc := strings.ToLower(strings.Join(h.Values("Cache-Control"), ","))
+	return strings.Contains(cc, "no-cache") || strings.Contains(cc, "no-store") ||
+		strings.Contains(strings.ToLower(h.Get("Pragma")), "no-cache")
+}
+
+// serveCached answers from the cache, or from the one upstream call that
+// identical requests share.
+func (s *Server) serveCached(w http.ResponseWriter, r *http.Request, cfg *config.Config, body []byte, c *call) {
+	key := cacheKey(r, body)
+	if resp, ok := s.cache.get(key); ok {
+		s.cache.count(true)
+		c.cache, c.shared = "hit", true
+		s.replay(w, r, resp, c)
+		return
+	}
+	f, leader := s.flights.join(key)
+	defer s.flights.leave(f)
+	if leader {
+		if resp, ok := s.cache.get(key); ok {
+			// Another flight stored this answer between the lookup and
+			// the join: serve it to everyone on this flight.
+			go s.feedFlight(f, resp)
+			s.follow(w, r, f, false, c)
+			return
+		}
+		req, err := upstreamRequest(f.ctx, cfg.UpstreamURL, r, body)
+		if err != nil {
+			s.flights.forget(f)
+			f.finish(fetched{err: err})
+		} else {
+			go s.runFlight(f, req, c.start)
+		}
+	}
+	s.follow(w, r, f, leader, c)
+}
+
+// follow writes a flight's answer to w as it arrives.
+func (s *Server) follow(w http.ResponseWriter, r *http.Request, f *flight, leader bool, c *call) {
+	rc := http.NewResponseController(w)
+	sent, wrote := 0, false
+	for {
+		f.mu.Lock()
+		ch, started, done, res := f.changed, f.started, f.done, f.res
+		status, header, stream, body := f.status, f.header, f.stream, f.buf
+		f.mu.Unlock()
+
+		if !wrote && done && !started {
+			code, e, ok := upstreamError(r.Context(), s.Config().UpstreamURL, res.err)
+			c.status, c.cache = code, "miss"
+			if ok {
+				writeJSON(w, code, e)
+			}
+			s.cache.count(false)
+			return
+		}
+		if !wrote && started {
+			c.cache, c.shared = "miss", !leader
+			if !leader && status >= 200 && status <= 299 {
+				c.cache = "hit"
+			}
+			s.cache.count(c.cache == "hit")
+			copyHeaders(w.Header(), header)
+			w.Header().Set("X-Cco-Cache", c.cache)
+			w.WriteHeader(status)
+			c.status, c.stream, c.ttfb, wrote = status, stream, time.Since(c.start), true
+		}
+		if wrote && len(body) > sent {
+			if _, err := w.Write(body[sent:]); err != nil {
+				c.status = statusClientClosed
+				return
+			}
+			sent = len(body)
+			_ = rc.Flush()
+		}
+		if done {
+			c.model, c.usage = pick(res.meter.model, c.model), res.meter.usage
+			if !res.complete {
+				c.abort = true
+			}
+			return
+		}
+		select {
+		case <-ch:
+		case <-r.Context().Done():
+			c.status = statusClientClosed
+			return
+		}
+	}
+}
+
+// serveDirect forwards a request that does not use the cache's answers;
+// when storeKey is set a complete successful answer is stored under it.
+func (s *Server) serveDirect(w http.ResponseWriter, r *http.Request, cfg *config.Config, body []byte, c *call, storeKey string) {
+	req, err := upstreamRequest(r.Context(), cfg.UpstreamURL, r, body)
+	if err != nil {
+		c.status = http.StatusBadGateway
+		writeJSON(w, c.status, apiError("api_error", "cco: "+err.Error()))
+		return
+	}
+	ws := &writerSink{w: w, rc: http.NewResponseController(w), keep: storeKey != ""}
+	res := s.fetch(req, c.start, ws)
+	if res.err != nil {
+		code, e, ok := upstreamError(r.Context(), cfg.UpstreamURL, res.err)
+		c.status = code
+		if ok {
+			writeJSON(w, code, e)
+		}
+		return
+	}
+	c.status, c.stream, c.ttfb = res.status, res.stream, res.ttfb
+	c.model, c.usage = pick(res.meter.model, c.model), res.meter.usage
+	if ws.failed || (!res.complete && r.Context().Err() != nil) {
+		c.status = statusClientClosed
+	}
+	if !res.complete {
+		c.abort = !ws.failed
+		return
+	}
+	if storeKey != "" && cacheable(res) && !ws.overflow {
+		s.cache.put(storeKey, &cachedResponse{status: res.status, header: storable(ws.header), body: exact(ws.kept), stream: res.stream, model: res.meter.model, usage: res.meter.usage})
+	}
+}
+
+func pick(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// writerSink writes an upstream answer straight to the client, flushing
+// after every event or piece, and keeps a copy when it is to be stored.
+type writerSink struct {
+	w        http.ResponseWriter
+	rc       *http.ResponseController
+	keep     bool
+	header   http.Header
+	kept     []byte
+	overflow bool
+	failed   bool // the client went away
+}
+
+func (ws *writerSink) start(status int, h http.Header, stream bool, size int64) {
+	if ws.keep && size > 0 && size <= maxMeteredBody {
+		ws.kept = make([]byte, 0, size)
+	}
+	copyHeaders(ws.w.Header(), h)
+	ws.w.Header().Set("X-Cco-Cache", "bypass")
+	if ws.keep {
+		ws.header = http.Header{}
+		copyHeaders(ws.header, h)
+	}
+	ws.w.WriteHeader(status)
+}
+
+func (ws *writerSink) body() []byte {
+	if !ws.keep || ws.overflow {
+		return nil
+	}
+	if ws.kept == nil {
+		return []byte{}
+	}
+	return ws.kept
+}
+
+func (ws *writerSink) chunk(p []byte) {
+	if ws.keep && !ws.overflow {
+		if len(ws.kept)+len(p) > maxMeteredBody {
+			ws.overflow, ws.kept = true, nil
+		} else {
+			ws.kept = append(ws.kept, p...)
+		}
+	}
+	if ws.failed {
+		return
+	}
+	if _, err := ws.w.Write(p); err != nil {
+		ws.failed = true
+		return
+	}
+	_ = ws.rc.Flush()
+}
+
+// replay writes a stored answer: a stream again event by event.
+func (s *Server) replay(w http.ResponseWriter, r *http.Request, resp *cachedResponse, c *call) {
+	copyHeaders(w.Header(), resp.header)
+	w.Header().Set("X-Cco-Cache", "hit")
+	c.status, c.stream, c.model, c.usage = resp.status, resp.stream, pick(resp.model, c.model), resp.usage
+	if !resp.stream {
+		w.Header().Set("Content-Length", strconv.Itoa(len(resp.body)))
+		w.WriteHeader(resp.status)
+		c.ttfb = time.Since(c.start)
+		_, _ = w.Write(resp.body)
+		return
+	}
+	w.Header().Del("Content-Length")
+	w.WriteHeader(resp.status)
+	c.ttfb = time.Since(c.start)
+	rc := http.NewResponseController(w)
+	rd := newSSEReader(bytes.NewReader(resp.body))
+	for {
+		ev, err := rd.Next()
+		if len(ev) > 0 {
+			if _, werr := w.Write(ev); werr != nil {
+				c.status = statusClientClosed
+				return
+			}
+			_ = rc.Flush()
+		}
+		if err != nil || r.Context().Err() != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,221 @@
+package test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// testAPIKey must never appear in the daemon's files.
+const testAPIKey = "sk-ant-e2e-SECRET-fedcba9876543210"
+
+// upstream is a fake Messages API: JSON or SSE answers with usage; a body
+// containing "HOLD" waits for release before answering.
+type upstream struct {
+	*httptest.Server
+	calls    atomic.Int64
+	received chan struct{}
+	once     sync.Once
+	release  chan struct{}
+}
+
+func newUpstream(t *testing.T) *upstream {
+	u := &upstream{received: make(chan struct{}, 100), release: make(chan struct{})}
+	u.Server = httptest.NewServer(http.HandlerFunc(u.serve))
+	t.Cleanup(func() { u.releaseAll(); u.Close() })
+	return u
+}
+
+func (u *upstream) releaseAll() { u.once.Do(func() { close(u.release) }) }
+
+func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
+	u.calls.Add(1)
+	body, _ := io.ReadAll(r.Body)
+	u.received <- struct{}{}
+	if bytes.Contains(body, []byte("HOLD")) {
+		select {
+		case <-u.release:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	var req struct {
+		Model  string `json:"model"`
+		Stream bool   `json:"stream"`
+	}
+	_ = json.Unmarshal(body, &req)
+	if !req.Stream {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":"msg_1","type":"message","role":"assistant","model":%q,"content":[{"type":"text","text":"hello"}],"stop_reason":"end_turn","usage":{"input_tokens":100,"output_tokens":20,"cache_read_input_tokens":5,"cache_creation_input_tokens":0}}`, req.Model)
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	fmt.Fprintf(w, "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":%q,\"usage\":{\"input_tokens\":200,\"output_tokens\":1,\"cache_creation_input_tokens\":7}}}\n\n", req.Model)
+	fmt.Fprint(w, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"hi\"}}\n\n")
+	fmt.Fprint(w, "event: message_delta\ndata: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":30}}\n\n")
+	fmt.Fprint(w, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
+}
+
+// daemon is a cco daemon run by a test, stopped by PID at cleanup.
+type daemon struct {
+	cmd    *exec.Cmd
+	url    string
+	home   string // CCO_HOME
+	env    []string
+	done   chan struct{}
+	err    error
+	output *bytes.Buffer
+}
+
+// ccoEnv is a private environment: own HOME and CCO_HOME, no CCO_* from
+// the person running the tests.
+func ccoEnv(t *testing.T, extra ...string) (env []string, home string) {
+	root := t.TempDir()
+	home = filepath.Join(root, ".cco")
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CCO_") && !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "XDG_CONFIG_HOME=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "HOME="+root, "CCO_HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(root, ".config"))
+	return append(env, extra...), home
+}
+
+// startDaemon runs 'cco daemon run' on a free port and waits for /ready.
+func startDaemon(t *testing.T, config string, extraEnv ...string) *daemon {
+	t.Helper()
+	port, err := freePort()
+	require.NoError(t, err)
+	env, home := ccoEnv(t, extraEnv...)
+	require.NoError(t, os.MkdirAll(home, 0o700))
+	if config != "" {
+		require.NoError(t, os.WriteFile(filepath.Join(home, "config.toml"), []byte(config), 0o600))
+	}
+	d := &daemon{url: fmt.Sprintf("http://127.0.0.1:%d", port), home: home, env: env, done: make(chan struct{}), output: &bytes.Buffer{}}
+	// The port comes from the environment, so that the cco verbs the test
+	// runs with the same environment find this daemon.
+	d.env = append(d.env, fmt.Sprintf("CCO_PORT=%d", port))
+	d.cmd = exec.Command(ccoPath(), "daemon", "run")
+	d.cmd.Env = d.env
+	d.cmd.Stdout, d.cmd.Stderr = d.output, d.output
+	require.NoError(t, d.cmd.Start())
+	go func() { d.err = d.cmd.Wait(); close(d.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-d.done:
+		default:
+			_ = d.cmd.Process.Kill()
+			<-d.done
+		}
+	})
+	require.NoError(t, waitFor(d.url+"/ready", func() (bool, error) {
+		select {
+		case <-d.done:
+			return false, fmt.Errorf("the daemon exited: %v\n%s", d.err, d.output)
+		default:
+		}
+		code, _, err := httpStatus(d.url + "/ready")
+		return code == 200, err
+	}))
+	return d
+}
+
+// wait waits for the daemon to exit and returns its exit code.
+func (d *daemon) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-d.done:
+	case <-time.After(waitLimit):
+		t.Fatalf("the daemon did not exit within %s", waitLimit)
+	}
+	return d.cmd.ProcessState.ExitCode()
+}
+
+// cco runs the binary with the daemon's environment.
+func (d *daemon) cco(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(ccoPath(), args...)
+	cmd.Env = d.env
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			t.Fatalf("running cco %v: %v", args, err)
+		}
+	}
+	return o.String(), e.String(), cmd.ProcessState.ExitCode()
+}
+
+// post sends a Messages request through the daemon.
+func (d *daemon) post(t *testing.T, body string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, d.url+"/v1/messages", strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("X-Api-Key", testAPIKey)
+	req.Header.Set("Anthropic-Version", "2023-06-01")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: waitLimit}).Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, string(b)
+}
+
+// status reads /api/status into a map.
+func (d *daemon) status(t *testing.T) map[string]any {
+	t.Helper()
+	code, body, err := httpStatus(d.url + "/api/status")
+	require.NoError(t, err)
+	require.Equal(t, 200, code, body)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(body), &m))
+	return m
+}
+
+// waitWritten waits until the daemon has written n usage rows.
+func (d *daemon) waitWritten(t *testing.T, n float64) {
+	t.Helper()
+	require.NoError(t, waitFor("usage rows", func() (bool, error) {
+		a := d.status(t)["analytics"].(map[string]any)
+		return a["written"].(float64) >= n, nil
+	}))
+}
+
+func (d *daemon) token(t *testing.T) string {
+	b, err := os.ReadFile(filepath.Join(d.home, "daemon.token"))
+	require.NoError(t, err)
+	return strings.TrimSpace(string(b))
+}
+
+func request(t *testing.T, method, url string, hdr ...string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	require.NoError(t, err)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func body(model string, stream bool, text string) string {
+	return fmt.Sprintf(`{"model":%q,"max_tokens":50,"stream":%t,"messages":[{"role":"user","content":%q}]}`, model, stream, text)
+}
