@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"runtime"
 	"time"
+
+	"github.com/anthropics/cco/server/dashboard"
 )
 
 func (s *Server) routes() http.Handler {
@@ -12,6 +14,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /health", s.handleHealth)
 	mux.HandleFunc("GET /ready", s.handleReady)
 	mux.Handle("GET /api/status", s.tracked(http.HandlerFunc(s.handleStatus)))
+	mux.Handle("GET /{$}", dashboard.Page)
+	mux.Handle("GET "+dashboard.Prefix, dashboard.Page)
 	return s.guard(mux)
 }
 
