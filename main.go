@@ -42,6 +42,7 @@ func commands() []command {
 	return []command{
 		{"run", "[flags]", "run the daemon in the foreground (what a service manager runs)", cmdRun},
 		{"config", "show|get KEY|set KEY VALUE|unset KEY|path|validate", "show or change the configuration", cmdConfig},
+		{"dashboard", "[--print] [--port N] [--host H]", "open the dashboard page in a browser (or print its URL)", cmdDashboard},
 		{"version", "", "print version, commit, Go version and platform", cmdVersion},
 	}
 }
