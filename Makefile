@@ -8,8 +8,9 @@ COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 PLATFORMS := darwin/amd64 darwin/arm64 windows/amd64
 FUZZTIME ?= 60s
+BENCH_RUNS ?= 10
 
-.PHONY: all build run test fmt-check vet unit e2e cross bench fuzz clean
+.PHONY: all build run test fmt-check vet unit e2e cross bench bench-smoke fuzz clean
 
 all: build
 
@@ -47,8 +48,15 @@ cross:
 		GOOS=$${p%/*} GOARCH=$${p#*/} CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $$out . || exit 1; \
 	done
 
+# Ratios against baselines measured in the same run (see bench/main.go).
+# Baselines (caddy, supervisor, nginx) are used when installed:
+#   apt-get install -y caddy supervisor nginx-light
 bench:
-	@echo "no benchmarks yet"
+	$(GO) run ./bench -runs $(BENCH_RUNS)
+
+bench-smoke:
+	$(GO) run ./bench -quick -out ''
+
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./config/

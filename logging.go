@@ -18,9 +18,11 @@ import (
 // reload without replacing the *slog.Logger the rest of the code holds.
 type logSink struct {
 	out     io.Writer
-	file    *lumberjack.Logger
 	level   slog.LevelVar
 	handler atomic.Pointer[slog.Handler]
+
+	mu   sync.Mutex // guards file: a reload may replace it
+	file *lumberjack.Logger
 }
 
 func openLog(cfg *config.Config, alsoStderr io.Writer) (*slog.Logger, *logSink, error) {
@@ -31,18 +33,10 @@ func openLog(cfg *config.Config, alsoStderr io.Writer) (*slog.Logger, *logSink, 
 		return nil, nil, fmt.Errorf("opening the log %s: %w", cfg.LogPath(), err)
 	}
 	f.Close()
-	file := &lumberjack.Logger{
-		Filename:   cfg.LogPath(),
-		MaxSize:    megabytes(cfg.LogRotationSize),
-		MaxBackups: cfg.LogMaxFiles,
-	}
-	// lumberjack opens lazily; open now so a bad path fails at start.
-	if _, err := file.Write(nil); err != nil {
-		return nil, nil, fmt.Errorf("opening the log %s: %w", cfg.LogPath(), err)
-	}
-	s := &logSink{file: file, out: file}
+	s := &logSink{file: newRotator(cfg)}
+	s.out = s
 	if alsoStderr != nil {
-		s.out = &teeWriter{file: file, term: alsoStderr}
+		s.out = &teeWriter{file: s, term: alsoStderr}
 	}
 	s.apply(cfg)
 	return slog.New(&sinkHandler{sink: s}), s, nil
@@ -62,8 +56,7 @@ func (s *logSink) apply(cfg *config.Config) {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
 	s.level.Set(lvl)
-	s.file.MaxSize = megabytes(cfg.LogRotationSize)
-	s.file.MaxBackups = cfg.LogMaxFiles
+	s.rotate(cfg)
 	opts := &slog.HandlerOptions{Level: &s.level}
 	var h slog.Handler
 	if cfg.LogFormat == "json" {
@@ -74,7 +67,38 @@ func (s *logSink) apply(cfg *config.Config) {
 	s.handler.Store(&h)
 }
 
-func (s *logSink) Close() error { return s.file.Close() }
+func newRotator(cfg *config.Config) *lumberjack.Logger {
+	return &lumberjack.Logger{
+		Filename:   cfg.LogPath(),
+		MaxSize:    megabytes(cfg.LogRotationSize),
+		MaxBackups: cfg.LogMaxFiles,
+	}
+}
+
+// rotate takes new rotation settings. lumberjack's fields must not change
+// while its background goroutine reads them, so a change means a new
+// Logger on the same file.
+func (s *logSink) rotate(cfg *config.Config) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.file.MaxSize == megabytes(cfg.LogRotationSize) && s.file.MaxBackups == cfg.LogMaxFiles {
+		return
+	}
+	s.file.Close()
+	s.file = newRotator(cfg)
+}
+
+func (s *logSink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.file.Write(p)
+}
+
+func (s *logSink) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.file.Close()
+}
 
 // sinkHandler forwards to whichever handler the sink holds now.
 type sinkHandler struct {

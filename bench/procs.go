@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// env is a private CCO_HOME and HOME for one cco under test, so the
+// benchmark never touches the user's own daemon or files.
+type env struct {
+	root     string
+	cco      string
+	home     string
+	upstream string // upstream_url for the daemon, when set
+}
+
+func newEnv(root, cco, name string) (*env, error) {
+	e := &env{root: filepath.Join(root, name), cco: cco}
+	e.home = filepath.Join(e.root, ".cco")
+	return e, os.MkdirAll(e.home, 0o700)
+}
+
+func (e *env) command(args ...string) *exec.Cmd {
+	c := exec.Command(e.cco, args...)
+	c.Env = append(os.Environ(), "HOME="+e.root, "CCO_HOME="+e.home, "XDG_CONFIG_HOME="+filepath.Join(e.root, ".config"))
+	if e.upstream != "" {
+		c.Env = append(c.Env, "CCO_UPSTREAM_URL="+e.upstream)
+	}
+	return c
+}
+
+// run runs cco to completion, returning an error with its output on failure.
+func (e *env) run(args ...string) error {
+	out, err := e.command(args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("cco %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// exitCode runs cco and returns its exit status.
+func (e *env) exitCode(args ...string) (int, error) {
+	err := e.command(args...).Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode(), nil
+	}
+	return 0, err
+}
+
+// foreground starts `cco daemon run` as a child and waits until it is ready.
+func (e *env) foreground(port int, extra ...string) (*exec.Cmd, error) {
+	c := e.command(append([]string{"daemon", "run", "--port", strconv.Itoa(port)}, extra...)...)
+	var out bytes.Buffer
+	c.Stdout, c.Stderr = &out, &out
+	if err := c.Start(); err != nil {
+		return nil, err
+	}
+	if err := waitHTTP(fmt.Sprintf("http://127.0.0.1:%d/ready", port), 30*time.Second); err != nil {
+		stop(c)
+		return nil, fmt.Errorf("daemon did not become ready: %v: %s", err, out.String())
+	}
+	return c, nil
+}
+
+// stop ends a child with SIGTERM (SIGKILL after 10 s) and reaps it.
+func stop(c *exec.Cmd) {
+	if c == nil || c.Process == nil {
+		return
+	}
+	_ = c.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = c.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = c.Process.Kill()
+		<-done
+	}
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitHTTP polls url until it answers 200.
+func waitHTTP(url string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s not ready after %s (last: %v)", url, limit, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitClosed polls until nothing accepts connections on addr.
+func waitClosed(addr string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err != nil {
+			return nil
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s still open after %s", addr, limit)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// rssMB reads a process's resident set size from /proc.
+func rssMB(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			kb, err := strconv.ParseFloat(strings.Fields(l)[1], 64)
+			return kb / 1024, err
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS for pid %d", pid)
+}
+
+// have reports whether a baseline program is installed.
+func have(prog string) bool {
+	_, err := exec.LookPath(prog)
+	return err == nil
+}
