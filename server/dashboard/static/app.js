@@ -9,7 +9,7 @@
   const DAY_MS = 86400000;
   const SVG = 'http://www.w3.org/2000/svg';
 
-  const state = { status: null, stats: null, statusAt: 0, metric: 'requests', newest: '', refreshes: 0, timer: 0 };
+  const state = { status: null, stats: null, statusAt: 0, metric: 'requests', newest: 0, refreshes: 0, timer: 0 };
 
   const $ = (id) => document.getElementById(id);
   const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -249,10 +249,10 @@
         el('td', { class: 'num cache-read', text: fmt.int(r.cache_read_tokens) }),
         el('td', { class: 'num latency', text: fmt.ms(r.latency_ms), title: num(r.ttfb_ms) !== null ? `first byte after ${fmt.ms(r.ttfb_ms)}` : null }),
         el('td', { class: 'num cost', text: fmt.usd(r.cost_usd), title: r.cost_usd === null ? 'no price known for this model' : null }));
-      if (prevNewest && r.time > prevNewest) tr.classList.add('fresh');
+      if (prevNewest && Date.parse(r.time) > prevNewest) tr.classList.add('fresh');
       return tr;
     });
-    if (recent.length) state.newest = recent[0].time;
+    if (recent.length) state.newest = Date.parse(recent[0].time) || state.newest;
     fillTable('recent', rows, 9, 'No calls yet.');
   }
 
