@@ -107,7 +107,11 @@ func waitPage(t *testing.T, b *browser, what, cond string) {
 	err := waitFor(what, func() (bool, error) {
 		return chromedp.Run(b.ctx, chromedp.Evaluate[bool](cond))
 	})
-	require.NoError(t, err)
+	if err != nil {
+		// Say what the page showed instead, and what it logged.
+		state, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.body.dataset.state + ': ' + document.getElementById('banner').textContent`))
+		t.Fatalf("%v\npage state %s\nconsole: %q", err, state, b.problems())
+	}
 }
 
 // setColorScheme emulates prefers-color-scheme.
