@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -183,7 +184,17 @@ func TestDashboardSample(t *testing.T) {
 	require.Equal(t, "1,216 recorded", p.Text["s-analytics"])
 	require.Contains(t, p.Text["s-checks"], "passing")
 	requirePageShows(t, p, *f.stats)
+	require.True(t, eval[bool](t, b, `document.documentElement.scrollWidth <= window.innerWidth`), "the page is wider than the window")
 	b.screenshot(t, "dashboard-sample")
+
+	// Hovering a day tells its figures.
+	last := f.stats.Days[len(f.stats.Days)-1]
+	tip := eval[string](t, b, `(() => {
+		document.querySelector('#chart g.col[data-day="`+last.Day+`"] rect.hit').dispatchEvent(new MouseEvent('mouseenter'));
+		const tip = document.getElementById('tooltip');
+		return tip.hidden ? 'hidden' : tip.textContent;
+	})()`)
+	require.Contains(t, tip, strconv.FormatInt(last.Requests, 10)+" requests")
 
 	// Every chart metric draws, and dark mode renders too.
 	for _, metric := range []string{"tokens", "cost"} {
