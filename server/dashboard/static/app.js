@@ -269,12 +269,15 @@
     cost: { parts: [['cost_usd', 'bar']], axis: fmt.usd, label: (d) => fmt.usd(d.cost_usd) },
   };
 
-  function niceMax(max) {
-    if (!(max > 0)) return 1;
-    const step = max / 4;
-    const p = Math.pow(10, Math.floor(Math.log10(step)));
-    const m = [1, 2, 2.5, 5, 10].find((x) => x * p >= step);
-    return m * p * 4;
+  // axisScale picks a round step for at most six gridlines; counts never get
+  // fractional steps such as 2.5 requests.
+  function axisScale(max, integer) {
+    if (!(max > 0)) return { top: integer ? 4 : 1, step: integer ? 1 : 0.25 };
+    const raw = max / 5;
+    const p = Math.pow(10, Math.floor(Math.log10(raw)));
+    let step = [1, 2, 2.5, 5, 10].filter((x) => !(integer && x === 2.5 && p < 10)).find((x) => x * p >= raw) * p;
+    if (integer) step = Math.max(1, Math.round(step));
+    return { top: Math.ceil(max / step - 1e-9) * step, step };
   }
 
   function drawChart() {
@@ -287,12 +290,12 @@
     const pad = { l: 56, r: 6, t: 8, b: 26 };
     const pw = W - pad.l - pad.r, ph = H - pad.t - pad.b;
     const total = (d) => m.parts.reduce((sum, [k]) => sum + (num(d[k]) || 0), 0);
-    const top = niceMax(Math.max(...days.map(total)));
+    const { top, step } = axisScale(Math.max(...days.map(total)), state.metric !== 'cost');
     const y = (v) => pad.t + ph - (v / top) * ph;
     const svg = el('svg:svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: 'img',
       'aria-label': `${state.metric} per day for the last ${DAYS} days` });
-    for (let i = 0; i <= 4; i++) {
-      const v = (top / 4) * i;
+    for (let i = 0; i * step <= top + 1e-9; i++) {
+      const v = i * step;
       svg.append(el('svg:line', { class: 'gridline', x1: pad.l, x2: W - pad.r, y1: y(v), y2: y(v) }),
         el('svg:text', { class: 'axis', x: pad.l - 8, y: y(v) + 4, 'text-anchor': 'end', text: m.axis(v) }));
     }
