@@ -28,9 +28,9 @@ type liveDaemon struct {
 	out  *bytes.Buffer
 }
 
-// startDaemon runs `cco daemon run`; cleanup stops it by its PID (TERM,
+// startDashboardDaemon runs `cco daemon run`; cleanup stops it by its PID (TERM,
 // then KILL if it does not exit within the wait limit). env adds CCO_ keys.
-func startDaemon(t *testing.T, env ...string) *liveDaemon {
+func startDashboardDaemon(t *testing.T, env ...string) *liveDaemon {
 	t.Helper()
 	home := t.TempDir()
 	port, err := freePort()
@@ -183,7 +183,7 @@ func (d *liveDaemon) waitRecorded(t *testing.T, n int64) apiStats {
 // /api/stats says, draw the chart, and pick up a new call without a reload.
 func TestDashboardLive(t *testing.T) {
 	up := newFakeUpstream(t)
-	d := startDaemon(t, "CCO_UPSTREAM_URL="+up.URL)
+	d := startDashboardDaemon(t, "CCO_UPSTREAM_URL="+up.URL)
 
 	sent := int64(0)
 	send := func(model, prompt string, stream bool, hdr ...string) string {
@@ -236,7 +236,7 @@ func TestDashboardLive(t *testing.T) {
 // TestDashboardEmpty: a fresh daemon with an empty database shows the
 // friendly empty state and writes nothing to the console.
 func TestDashboardEmpty(t *testing.T) {
-	d := startDaemon(t)
+	d := startDashboardDaemon(t)
 	b := newBrowser(t)
 	b.open(t, d.base+"/")
 	waitPage(t, b, "the dashboard to render", pageRefreshed(1))
