@@ -53,6 +53,7 @@ func commands() []command {
 		{"stats", "[--since 24h] [--until TIME] [--json]", "usage and estimated cost of the calls cco proxied", cmdStats},
 		{"reload", "", "make the running daemon re-read its configuration (also SIGHUP)", cmdReload},
 		{"config", "show|get KEY|set KEY VALUE|unset KEY|path|validate", "show or change the configuration", cmdConfig},
+		{"dashboard", "[--print] [--port N] [--host H]", "open the dashboard page in a browser (or print its URL)", cmdDashboard},
 		{"version", "", "print version, commit, Go version and platform", cmdVersion},
 	}
 }

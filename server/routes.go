@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"runtime"
 	"time"
+
+	"github.com/anthropics/cco/server/dashboard"
 )
 
 func (s *Server) routes() http.Handler {
@@ -28,6 +30,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /api/shutdown", control("/api/shutdown", s.handleShutdown))
 	// The proxy: the caller's own API key is its credential.
 	mux.Handle("/v1/", s.instrument("/v1/", s.sameOrigin(s.tracked(http.HandlerFunc(s.handleProxy)))))
+	// The dashboard: a static page whose script reads the views above.
+	mux.Handle("GET /{$}", s.instrument("/", dashboard.Page))
+	mux.Handle("GET "+dashboard.Prefix, s.instrument(dashboard.Prefix, dashboard.Page))
 	return s.guard(mux)
 }
 
