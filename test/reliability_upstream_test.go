@@ -156,6 +156,10 @@ func (u *fakeUpstream) stream(w http.ResponseWriter, r *http.Request, model, fau
 	}
 	event("message_start", fmt.Sprintf(`{"type":"message_start","message":{"id":"msg_fake","type":"message","role":"assistant","model":%q,"content":[],"usage":{"input_tokens":13,"output_tokens":1}}}`, model))
 	switch fault {
+	case "cut":
+		// The upstream dies mid-stream: the connection breaks with no
+		// message_stop.
+		panic(http.ErrAbortHandler)
 	case "stall":
 		u.stalled <- struct{}{}
 		<-r.Context().Done()
