@@ -90,7 +90,7 @@ func TestReliabilitySecurity(t *testing.T) {
 	// Files others can read: made private when the daemon starts.
 	d.stop()
 	private := map[string]os.FileMode{
-		e.ccoHome: 0o755,
+		e.ccoHome:                                0o755,
 		filepath.Join(e.ccoHome, "daemon.token"): 0o644,
 		filepath.Join(e.ccoHome, "analytics.db"): 0o644,
 	}
@@ -177,7 +177,9 @@ func constantTimeCompare(t *testing.T) bool {
 			t.Fatal(err)
 		}
 		src, _ := os.ReadFile(path)
-		text := func(n ast.Node) string { return string(src[fset.Position(n.Pos()).Offset:fset.Position(n.End()).Offset]) }
+		text := func(n ast.Node) string {
+			return string(src[fset.Position(n.Pos()).Offset:fset.Position(n.End()).Offset])
+		}
 		secret := func(n ast.Expr) bool {
 			s := strings.ToLower(text(n))
 			return strings.Contains(s, "token") && !strings.Contains(s, "path") && !strings.HasPrefix(s, `"`)
