@@ -8,9 +8,13 @@ COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 PLATFORMS := darwin/amd64 darwin/arm64 windows/amd64
 FUZZTIME ?= 60s
+FUZZTIME_SHORT ?= 10s
+# Fuzz targets as package/FuzzName; `make fuzz` runs each for FUZZTIME,
+# `make test` for FUZZTIME_SHORT.
+FUZZ_TARGETS := config/FuzzLoad server/FuzzSSEReader server/FuzzCacheKey
 BENCH_RUNS ?= 10
 
-.PHONY: all build run test fmt-check vet unit e2e cross bench bench-smoke fuzz clean
+.PHONY: all build run test fmt-check vet unit e2e cross bench bench-smoke fuzz fuzz-short reliability clean
 
 all: build
 
@@ -20,7 +24,7 @@ build:
 run: build
 	./$(BIN) daemon run
 
-test: fmt-check vet unit cross
+test: fmt-check vet unit cross fuzz-short
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -59,7 +63,29 @@ bench-smoke:
 
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./config/
+	@$(MAKE) --no-print-directory fuzz-run TIME=$(FUZZTIME)
+
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz-run TIME=$(FUZZTIME_SHORT)
+
+# go test runs one fuzz target at a time.
+fuzz-run:
+	@for t in $(FUZZ_TARGETS); do \
+		echo "go test -fuzz $${t#*/} -fuzztime $(TIME) ./$${t%/*}/"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*/}$$" -fuzztime $(TIME) ./$${t%/*}/ || exit 1; \
+	done
+
+# The reliability suite's full form against the real binary: one line of
+# figures per case, collected at the end (the short form runs in `make
+# unit`). The full log is kept in bin/reliability.log.
+reliability:
+	@mkdir -p bin
+	@{ $(GO) test -count=1 -v -timeout 30m -run '^TestReliability' ./test/ -args -reliability.full; \
+	   echo $$? > bin/reliability.rc; } 2>&1 | tee bin/reliability.log; \
+	rc=$$(cat bin/reliability.rc); echo; echo "reliability summary:"; \
+	grep '^reliability: ' bin/reliability.log; grep -A1 -- '--- SKIP' bin/reliability.log || true; \
+	[ "$$rc" = 0 ] && echo "reliability: all cases passed" || echo "reliability: FAILED (exit $$rc; see bin/reliability.log)"; \
+	exit $$rc
 
 clean:
 	rm -rf bin
