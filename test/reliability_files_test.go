@@ -111,8 +111,8 @@ func garbagePidFile(t *testing.T) string {
 		t.Fatal(err)
 	}
 	out, errOut, code := e.cco("status")
-	if code != 3 || !strings.Contains(out+errOut, "not running") {
-		t.Errorf("status with a garbage pid file and no daemon: exit %d\n%s%s; want 3 and 'not running'", code, out, errOut)
+	if code != 3 || !strings.Contains(out+errOut, "not running") || !strings.Contains(out+errOut, "removed an unreadable stale pid file") {
+		t.Errorf("status with a garbage pid file and no daemon: exit %d\n%s%s; want 3, 'not running' and the removal of the unreadable pid file said", code, out, errOut)
 	}
 	out, errOut, code = e.cco("start")
 	if code != 0 {
@@ -125,16 +125,19 @@ func garbagePidFile(t *testing.T) string {
 	if err := os.WriteFile(pidPath, junk, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, _, code = e.cco("status")
-	if code != 0 {
-		t.Errorf("status of a running daemon whose pid file is junk: exit %d, want 0 (running, by its lock)", code)
+	out, errOut, code = e.cco("status")
+	if code != 0 || !strings.Contains(out, "pid file is unreadable") {
+		t.Errorf("status of a running daemon whose pid file is junk: exit %d\n%s%s; want 0 (running, by its lock) and the pid file named unreadable", code, out, errOut)
 	}
-	e.cco("stop", "--timeout", "1s")
+	out, errOut, stopCode := e.cco("stop", "--timeout", "1s")
+	if stopCode == 0 || !strings.Contains(errOut, "nothing was signalled") {
+		t.Errorf("stop with the pid file junk: exit %d\n%s%s; want a failure saying nothing was signalled", stopCode, out, errOut)
+	}
 	if code, _, err := httpStatus(e.base + "/health"); err != nil || code != 200 || pidGone(pid) {
 		t.Errorf("stop acted on a pid file it could not read: the daemon is gone (%d %v)", code, err)
 	}
 	killPID(pid)
-	return "no daemon: status exit 3 'not running' and start works; daemon running: status exit 0 by its lock, nothing signalled on a guess"
+	return fmt.Sprintf("no daemon: status exit 3 'not running', the junk removed and said so, start works; daemon running: status exit 0 by its lock naming the pid file unreadable, stop exit %d with nothing signalled", stopCode)
 }
 
 // binaryConfig: a config.toml full of binary junk is an error that names
