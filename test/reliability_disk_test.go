@@ -17,7 +17,7 @@ import (
 // show in /api/status and /metrics, and once space returns the records
 // still queued must be written.
 func TestReliabilityFullDisk(t *testing.T) {
-	up := newFakeUpstream(t)
+	up := newFaultyUpstream(t)
 	e := newRelEnv(t, up.URL())
 	mountTmpfs(t, e.ccoHome, "4m")
 	d := e.startDaemon()
@@ -25,7 +25,7 @@ func TestReliabilityFullDisk(t *testing.T) {
 	if served := serveSome(e, 20); served != 20 {
 		t.Fatalf("%d of 20 calls served before the disk filled", served)
 	}
-	waitWritten(t, e, 20)
+	waitRecorded(t, e, 20)
 
 	filler := filepath.Join(e.ccoHome, "filler")
 	filled := fill(t, filler)
@@ -136,7 +136,7 @@ func fill(t *testing.T, path string) int64 {
 	}
 }
 
-func waitWritten(t *testing.T, e *relEnv, n int64) {
+func waitRecorded(t *testing.T, e *relEnv, n int64) {
 	t.Helper()
 	if err := waitFor(fmt.Sprintf("%d records written", n), func() (bool, error) {
 		w := e.status().Analytics.Written

@@ -46,7 +46,7 @@ func TestReliabilityCorruptFiles(t *testing.T) {
 // truncatedDatabase: a database cut in half (a disk that filled up, a bad
 // copy) is moved aside, kept byte for byte, and a new one is created.
 func truncatedDatabase(t *testing.T) string {
-	up := newFakeUpstream(t)
+	up := newFaultyUpstream(t)
 	e := newRelEnv(t, up.URL())
 	d := e.startDaemon()
 	if served := serveSome(e, 400); served != 400 {

@@ -23,7 +23,7 @@ import (
 // trickles and a crowd of idle connections. Each gets its answer, and the
 // clients that behave are served all along with memory bounded.
 func TestReliabilityBadInput(t *testing.T) {
-	up := newFakeUpstream(t)
+	up := newFaultyUpstream(t)
 	e := newRelEnv(t, up.URL(), "CCO_MAX_BODY_SIZE=64KiB")
 	d := e.startDaemon()
 	var parts []string

@@ -28,7 +28,7 @@ const (
 // answered call recorded except at most the last unflushed batch. Every
 // call uses its own model name, so the test knows exactly which were lost.
 func TestReliabilityKill9UnderLoad(t *testing.T) {
-	up := newFakeUpstream(t)
+	up := newFaultyUpstream(t)
 	e := newRelEnv(t, up.URL())
 	d := e.startDaemon()
 	target := pick(600, 5000)
@@ -128,7 +128,7 @@ func TestReliabilityKill9UnderLoad(t *testing.T) {
 // sends SIGTERM, then lets them finish: the drain must complete every one,
 // record every one, exit 0 and remove the pid file.
 func TestReliabilitySIGTERMUnderLoad(t *testing.T) {
-	up := newFakeUpstream(t)
+	up := newFaultyUpstream(t)
 	e := newRelEnv(t, up.URL())
 	d := e.startDaemon()
 	if !e.pidFile() {

@@ -21,7 +21,7 @@ import (
 // Every attempt must be refused (or the file made private), and a request
 // with the right token must still work, so the refusals prove something.
 func TestReliabilitySecurity(t *testing.T) {
-	up := newFakeUpstream(t)
+	up := newFaultyUpstream(t)
 	e := newRelEnv(t, up.URL())
 	d := e.startDaemon()
 	tok := e.token()

@@ -19,7 +19,7 @@ import (
 // it sees), no failed or partial answer may be cached, and the daemon must
 // stay healthy throughout.
 func TestReliabilityUpstreamFaults(t *testing.T) {
-	up := newFakeUpstream(t)
+	up := newFaultyUpstream(t)
 	e := newRelEnv(t, up.URL())
 	e.startDaemon()
 	injected, unchanged, requests := 0, 0, 0
@@ -140,7 +140,7 @@ func TestReliabilityUpstreamFaults(t *testing.T) {
 
 // stalledStream reads the first event of a stalled stream, gives up, and
 // waits for the upstream to see its request cancelled.
-func stalledStream(t *testing.T, e *relEnv, up *fakeUpstream) bool {
+func stalledStream(t *testing.T, e *relEnv, up *faultyUpstream) bool {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.base+"/v1/messages", strings.NewReader(messageBody("rel-fault-stall", true)))

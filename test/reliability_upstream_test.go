@@ -21,11 +21,11 @@ import (
 // other request header, and it is not part of the cache key.
 const faultHeader = "X-Test-Fault"
 
-// fakeUpstream speaks enough of the Messages API for the reliability suite:
+// faultyUpstream speaks enough of the Messages API for the reliability suite:
 // JSON and streamed answers with usage figures, and on request the faults a
 // real upstream shows (resets, stalls, 429/500/529 with retry-after). It
 // counts what reaches it, so a test can prove cco never retried.
-type fakeUpstream struct {
+type faultyUpstream struct {
 	srv *httptest.Server
 
 	hits    atomic.Int64 // every request that reached the upstream
@@ -43,8 +43,8 @@ type fakeUpstream struct {
 	cancelled atomic.Int64
 }
 
-func newFakeUpstream(t *testing.T) *fakeUpstream {
-	u := &fakeUpstream{byFault: map[string]int{}, bodies: map[string]string{}, hold: make(chan struct{}), stalled: make(chan struct{}, 64)}
+func newFaultyUpstream(t *testing.T) *faultyUpstream {
+	u := &faultyUpstream{byFault: map[string]int{}, bodies: map[string]string{}, hold: make(chan struct{}), stalled: make(chan struct{}, 64)}
 	u.srv = httptest.NewServer(http.HandlerFunc(u.serve))
 	t.Cleanup(func() {
 		u.release()
@@ -54,10 +54,10 @@ func newFakeUpstream(t *testing.T) *fakeUpstream {
 	return u
 }
 
-func (u *fakeUpstream) URL() string { return u.srv.URL }
+func (u *faultyUpstream) URL() string { return u.srv.URL }
 
 // release lets every held stream finish.
-func (u *fakeUpstream) release() {
+func (u *faultyUpstream) release() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	select {
@@ -68,14 +68,14 @@ func (u *fakeUpstream) release() {
 }
 
 // count is how many requests with fault f reached the upstream ("" = none).
-func (u *fakeUpstream) count(f string) int {
+func (u *faultyUpstream) count(f string) int {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return u.byFault[f]
 }
 
 // sawBody reports whether exactly these bytes reached the upstream.
-func (u *fakeUpstream) sawBody(b []byte) bool {
+func (u *faultyUpstream) sawBody(b []byte) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	_, ok := u.bodies[bodyHash(b)]
@@ -89,7 +89,7 @@ type fakeRequest struct {
 	Stream bool   `json:"stream"`
 }
 
-func (u *fakeUpstream) serve(w http.ResponseWriter, r *http.Request) {
+func (u *faultyUpstream) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	fault := r.Header.Get(faultHeader)
 	u.hits.Add(1)
@@ -143,7 +143,7 @@ func statusBody(code int) string {
 	return fmt.Sprintf(`{"type":"error","error":{"type":%q,"message":"fake upstream says %d"}}`, typ, code)
 }
 
-func (u *fakeUpstream) stream(w http.ResponseWriter, r *http.Request, model, fault string) {
+func (u *faultyUpstream) stream(w http.ResponseWriter, r *http.Request, model, fault string) {
 	u.streams.Add(1)
 	defer u.streams.Add(-1)
 	fl := w.(http.Flusher)
