@@ -5,7 +5,12 @@ package test
 import (
 	"bufio"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net/http"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,20 +19,54 @@ import (
 	"time"
 )
 
-// The analytics batch writer (server/analytics/writer.go) commits a batch
-// every 200 ms or every 256 records, whichever comes first. A kill -9 can
-// lose what was not committed yet: the batch being filled plus, at worst,
-// one batch whose commit the kill interrupted.
-const (
-	analyticsBatch     = 256
-	analyticsLostBound = 2 * analyticsBatch
-)
+// analyticsWriter reads the batch writer's figures from its source
+// (server/analytics/writer.go): a batch is committed every flushInterval or
+// every batchSize records, whichever comes first. A kill -9 can lose what
+// was not committed yet: the batch being filled plus, at worst, one batch
+// whose commit the kill interrupted, so the bound is 2 x batchSize. Reading
+// the source keeps the bound true if the figures change.
+func analyticsWriter(t *testing.T) (batch int, interval string) {
+	t.Helper()
+	path := filepath.Join("..", "server", "analytics", "writer.go")
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+	if err != nil {
+		t.Fatalf("reading the batch writer's figures: %v", err)
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		vs, ok := n.(*ast.ValueSpec)
+		if !ok || len(vs.Names) != 1 || len(vs.Values) != 1 {
+			return true
+		}
+		switch vs.Names[0].Name {
+		case "batchSize":
+			if lit, ok := vs.Values[0].(*ast.BasicLit); ok {
+				batch, _ = strconv.Atoi(lit.Value)
+			}
+		case "flushInterval":
+			if b, ok := vs.Values[0].(*ast.BinaryExpr); ok {
+				if lit, ok := b.X.(*ast.BasicLit); ok {
+					if sel, ok := b.Y.(*ast.SelectorExpr); ok {
+						unit := map[string]string{"Millisecond": "ms", "Second": "s", "Minute": "min"}[sel.Sel.Name]
+						interval = lit.Value + " " + unit
+					}
+				}
+			}
+		}
+		return true
+	})
+	if batch <= 0 || interval == "" {
+		t.Fatalf("%s no longer declares batchSize and flushInterval as this test reads them; update the test", path)
+	}
+	return batch, interval
+}
 
 // TestReliabilityKill9UnderLoad drives proxied calls, kills the daemon with
 // SIGKILL mid-load, restarts it, and checks the database: intact, and every
 // answered call recorded except at most the last unflushed batch. Every
 // call uses its own model name, so the test knows exactly which were lost.
 func TestReliabilityKill9UnderLoad(t *testing.T) {
+	batch, interval := analyticsWriter(t)
+	bound := 2 * batch
 	up := newFaultyUpstream(t)
 	e := newRelEnv(t, up.URL())
 	d := e.startDaemon()
@@ -111,17 +150,17 @@ func TestReliabilityKill9UnderLoad(t *testing.T) {
 	if dups > 0 {
 		t.Errorf("%d calls recorded more than once", dups)
 	}
-	if len(lost) > analyticsLostBound {
-		t.Errorf("%d answered calls lost, more than the bound of %d (two batches of %d)", len(lost), analyticsLostBound, analyticsBatch)
+	if len(lost) > bound {
+		t.Errorf("%d answered calls lost, more than the bound of %d (two batches of %d)", len(lost), bound, batch)
 	}
-	if len(lost) > 0 && lost[0] < len(answered)-analyticsLostBound {
-		t.Errorf("answered call #%d of %d was lost: only the last %d (the unflushed batch) may be", lost[0]+1, len(answered), analyticsLostBound)
+	if len(lost) > 0 && lost[0] < len(answered)-bound {
+		t.Errorf("answered call #%d of %d was lost: only the last %d (the unflushed batch) may be", lost[0]+1, len(answered), bound)
 	}
 	if stats.Totals.Requests != recorded {
 		t.Errorf("/api/stats after restart counts %d requests, the database holds %d", stats.Totals.Requests, recorded)
 	}
-	report(t, "kill9-under-load", "%d calls answered, %d recorded, %d lost in the last batch (bound %d = 2 batches of %d), %d recorded while in flight at the kill, %d duplicates, db integrity %s",
-		len(answered), recorded, len(lost), analyticsLostBound, analyticsBatch, inflight, dups, integrity)
+	report(t, "kill9-under-load", "%d calls answered, %d recorded, %d lost in the last batch (bound %d: the batch filling and one committing, a batch being %d records or %s), %d recorded while in flight at the kill, %d duplicates, db integrity %s",
+		len(answered), recorded, len(lost), bound, batch, interval, inflight, dups, integrity)
 }
 
 // TestReliabilitySIGTERMUnderLoad holds streams open in the fake upstream,
