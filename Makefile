@@ -62,18 +62,17 @@ bench-smoke:
 	$(GO) run ./bench -quick -out ''
 
 
+# go test runs one fuzz target at a time.
+fuzz_run = for t in $(FUZZ_TARGETS); do \
+		echo "go test -fuzz $${t\#*/} -fuzztime $(1) ./$${t%/*}/"; \
+		$(GO) test -run '^$$' -fuzz "^$${t\#*/}$$" -fuzztime $(1) ./$${t%/*}/ || exit 1; \
+	done
+
 fuzz:
-	@$(MAKE) --no-print-directory fuzz-run TIME=$(FUZZTIME)
+	@$(call fuzz_run,$(FUZZTIME))
 
 fuzz-short:
-	@$(MAKE) --no-print-directory fuzz-run TIME=$(FUZZTIME_SHORT)
-
-# go test runs one fuzz target at a time.
-fuzz-run:
-	@for t in $(FUZZ_TARGETS); do \
-		echo "go test -fuzz $${t#*/} -fuzztime $(TIME) ./$${t%/*}/"; \
-		$(GO) test -run '^$$' -fuzz "^$${t#*/}$$" -fuzztime $(TIME) ./$${t%/*}/ || exit 1; \
-	done
+	@$(call fuzz_run,$(FUZZTIME_SHORT))
 
 # The reliability suite's full form against the real binary: one line of
 # figures per case, collected at the end (the short form runs in `make
