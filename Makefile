@@ -8,9 +8,13 @@ COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 PLATFORMS := darwin/amd64 darwin/arm64 windows/amd64
 FUZZTIME ?= 60s
+FUZZTIME_SHORT ?= 10s
+# Fuzz targets as package/FuzzName; `make fuzz` runs each for FUZZTIME,
+# `make test` for FUZZTIME_SHORT.
+FUZZ_TARGETS := config/FuzzLoad server/FuzzSSEReader server/FuzzCacheKey
 BENCH_RUNS ?= 10
 
-.PHONY: all build run test fmt-check vet unit e2e cross bench bench-smoke fuzz clean
+.PHONY: all build run test fmt-check vet unit e2e cross bench bench-smoke fuzz fuzz-short reliability clean
 
 all: build
 
@@ -20,7 +24,7 @@ build:
 run: build
 	./$(BIN) daemon run
 
-test: fmt-check vet unit cross
+test: fmt-check vet unit cross fuzz-short
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -58,10 +62,29 @@ bench-smoke:
 	$(GO) run ./bench -quick -out ''
 
 
+# go test runs one fuzz target at a time.
+fuzz_run = for t in $(FUZZ_TARGETS); do \
+		echo "go test -fuzz $${t\#*/} -fuzztime $(1) ./$${t%/*}/"; \
+		$(GO) test -run '^$$' -fuzz "^$${t\#*/}$$" -fuzztime $(1) ./$${t%/*}/ || exit 1; \
+	done
+
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./config/
-	$(GO) test -run '^$$' -fuzz '^FuzzSSEReader$$' -fuzztime $(FUZZTIME) ./server/
-	$(GO) test -run '^$$' -fuzz '^FuzzCacheKey$$' -fuzztime $(FUZZTIME) ./server/
+	@$(call fuzz_run,$(FUZZTIME))
+
+fuzz-short:
+	@$(call fuzz_run,$(FUZZTIME_SHORT))
+
+# The reliability suite's full form against the real binary: one line of
+# figures per case, collected at the end (the short form runs in `make
+# unit`). The full log is kept in bin/reliability.log.
+reliability:
+	@mkdir -p bin
+	@{ $(GO) test -count=1 -v -timeout 30m -run '^TestReliability' ./test/ -args -reliability.full; \
+	   echo $$? > bin/reliability.rc; } 2>&1 | tee bin/reliability.log; \
+	rc=$$(cat bin/reliability.rc); echo; echo "reliability summary:"; \
+	grep '^reliability: ' bin/reliability.log; grep -A1 -- '--- SKIP' bin/reliability.log || true; \
+	[ "$$rc" = 0 ] && echo "reliability: all cases passed" || echo "reliability: FAILED (exit $$rc; see bin/reliability.log)"; \
+	exit $$rc
 
 clean:
 	rm -rf bin
