@@ -12,20 +12,27 @@ import (
 // daemonStatus is what status reports. Service carries what a service
 // manager adds (unit state, enabled, ...) when cco runs under one.
 type daemonStatus struct {
-	Running   bool              `json:"running"`
-	State     string            `json:"state"` // running, starting, stopped
-	PID       int               `json:"pid,omitempty"`
-	URL       string            `json:"url,omitempty"`
-	StartedAt *time.Time        `json:"started_at,omitempty"`
-	UptimeS   *int64            `json:"uptime_s,omitempty"`
-	Version   string            `json:"version,omitempty"`
-	Health    string            `json:"health,omitempty"`
-	Manager   string            `json:"manager,omitempty"`
-	Config    string            `json:"config"`
-	Log       string            `json:"log"`
-	PidFile   string            `json:"pid_file"`
-	StalePID  int               `json:"stale_pid_removed,omitempty"`
-	Service   map[string]string `json:"service,omitempty"`
+	Running   bool       `json:"running"`
+	State     string     `json:"state"` // running, starting, stopped
+	PID       int        `json:"pid,omitempty"`
+	URL       string     `json:"url,omitempty"`
+	StartedAt *time.Time `json:"started_at,omitempty"`
+	UptimeS   *int64     `json:"uptime_s,omitempty"`
+	Version   string     `json:"version,omitempty"`
+	Health    string     `json:"health,omitempty"`
+	Manager   string     `json:"manager,omitempty"`
+	Config    string     `json:"config"`
+	Log       string     `json:"log"`
+	PidFile   string     `json:"pid_file"`
+	StalePID  int        `json:"stale_pid_removed,omitempty"`
+	// StaleUnreadable: a stale pid file that did not parse was removed.
+	StaleUnreadable bool `json:"stale_pid_file_unreadable_removed,omitempty"`
+	// PidFileError: a daemon runs, but its pid file does not parse.
+	PidFileError string            `json:"pid_file_error,omitempty"`
+	Service      map[string]string `json:"service,omitempty"`
+	// LastError is what ended the last run, from the log, while not running.
+	LastError     string `json:"last_error,omitempty"`
+	LastErrorTime string `json:"last_error_time,omitempty"`
 }
 
 // statusDetached reports on the daemon by its lock and pid file, with a
@@ -40,11 +47,15 @@ func statusDetached(ctx context.Context, paths daemonPaths) (daemonStatus, error
 	if st.Stale != nil {
 		s.StalePID = st.Stale.PID
 	}
+	s.StaleUnreadable = st.StaleUnreadable
 	if !st.Running {
 		return s, nil
 	}
 	s.Running, s.State = true, "starting"
 	info := st.Info
+	if st.InfoErr != nil {
+		s.State, s.PidFileError = "running", st.InfoErr.Error()
+	}
 	if info == nil {
 		return s, nil
 	}
@@ -97,6 +108,9 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	addServiceStatus(ctx, &s, paths) // service_verbs.go
+	if !s.Running {
+		s.LastErrorTime, s.LastError = lastFailure(paths.Log)
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -113,19 +127,29 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func printStatus(w io.Writer, s daemonStatus) {
-	switch s.State {
-	case "running":
+	switch {
+	case s.PidFileError != "":
+		fmt.Fprintln(w, "cco is running (a daemon holds the lock), but its pid file is unreadable, so its pid and URL are unknown")
+		fmt.Fprintf(w, "  pid file: %s\n", s.PidFileError)
+		fmt.Fprintln(w, "  nothing is signalled on the word of a damaged pid file; stop the daemon by its pid (see 'fuser "+"daemon.lock' in CCO_HOME), then start it again")
+	case s.State == "running":
 		fmt.Fprintf(w, "cco is running (pid %d) at %s\n", s.PID, s.URL)
 		fmt.Fprintf(w, "  health:   %s\n", s.Health)
 		fmt.Fprintf(w, "  uptime:   %s (since %s)\n", (time.Duration(*s.UptimeS) * time.Second).String(), s.StartedAt.Local().Format("2006-01-02 15:04:05 MST"))
 		fmt.Fprintf(w, "  version:  %s\n", s.Version)
 		fmt.Fprintf(w, "  manager:  %s\n", s.Manager)
-	case "starting":
+	case s.State == "starting":
 		fmt.Fprintln(w, "cco is starting (it holds the lock but is not listening yet)")
 	default:
 		fmt.Fprintln(w, "cco is not running")
 		if s.StalePID != 0 {
 			fmt.Fprintf(w, "  removed a stale pid file (pid %d was not a running cco daemon; it was not signalled)\n", s.StalePID)
+		}
+		if s.StaleUnreadable {
+			fmt.Fprintf(w, "  removed an unreadable stale pid file %s (no daemon held the lock; nothing was signalled)\n", s.PidFile)
+		}
+		if s.LastError != "" {
+			fmt.Fprintf(w, "  last run failed (%s): %s\n", s.LastErrorTime, s.LastError)
 		}
 	}
 	keys := make([]string, 0, len(s.Service))

@@ -113,6 +113,9 @@ func openDaemon(ctx context.Context, paths daemonPaths, deadline time.Time, res 
 				proc.Close()
 			}
 		}
+		if st.InfoErr != nil {
+			return nil, platform.PidInfo{}, fmt.Errorf("a cco daemon holds %s, but its pid file is unreadable (%w), so its pid is unknown; nothing was signalled: stop it by its pid (see 'fuser %s')", paths.Lock, st.InfoErr, paths.Lock)
+		}
 		// Starting (no pid file yet) or changing hands: look again.
 		if time.Now().After(deadline) {
 			return nil, platform.PidInfo{}, fmt.Errorf("a cco daemon holds %s but has written no pid file yet; try again once it has started", paths.Lock)

@@ -16,6 +16,9 @@ type State struct {
 	Stale *PidInfo
 	// StaleUnreadable: a stale pid file that did not even parse was removed.
 	StaleUnreadable bool
+	// InfoErr: a daemon runs but its pid file does not parse (overwritten
+	// or damaged): its pid is unknown and nothing may be signalled.
+	InfoErr error
 }
 
 // Inspect says whether a daemon runs, by the lock alone, and cleans up a
@@ -43,8 +46,12 @@ func Inspect(lockPath, pidPath string) (State, error) {
 		return st, nil
 	}
 	st.Running = true
-	if info, err := ReadPidFile(pidPath); err == nil {
+	info, err := ReadPidFile(pidPath)
+	switch {
+	case err == nil:
 		st.Info = &info
+	case !errors.Is(err, os.ErrNotExist):
+		st.InfoErr = err
 	}
 	return st, nil
 }
