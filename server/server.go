@@ -126,6 +126,10 @@ func (s *Server) Listen() error {
 		ln.Close()
 		return fmt.Errorf("%w; fix or move the file, or choose another with database_url", err)
 	}
+	if s.store.MovedAside != "" {
+		s.log.Warn("the usage database was damaged or not a database; moved it aside and started a new one",
+			"path", cfg.DatabasePath(), "moved_to", s.store.MovedAside)
+	}
 	s.writer = analytics.NewWriter(s.store, s.log, analyticsQueue)
 	s.ln = ln
 	return nil

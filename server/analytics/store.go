@@ -21,11 +21,14 @@ type Store struct {
 	db   *sql.DB
 	path string
 	file os.FileInfo // the file opened, to notice it being removed or replaced
+	// MovedAside is where a corrupt database found at path was moved
+	// before a new one was created ("" when none was).
+	MovedAside string
 }
 
-// Open opens (creating if needed) the database at path, in WAL mode, and
-// brings its schema up to date.
-func Open(path string) (*Store, error) {
+// openStore opens (creating if needed) the database at path, in WAL mode,
+// checks it is intact and brings its schema up to date.
+func openStore(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating the directory of the usage database %s: %w", path, err)
 	}
@@ -34,6 +37,10 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("opening the usage database %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path}
+	if err := s.quickCheck(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("checking the usage database %s: %w", path, err)
+	}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("preparing the usage database %s: %w", path, err)
