@@ -92,7 +92,7 @@ func (s *starting) wait(ctx context.Context) (startResult, error) {
 			return startResult{}, &startError{reason: "interrupted; the daemon that was starting has been stopped", log: logSince(s.paths.Log, s.logStart, 10)}
 		case <-s.child.Done():
 			return s.lostOrFailed(ctx)
-		case <-time.After(25 * time.Millisecond):
+		case <-time.After(pollEvery):
 		}
 		if time.Now().After(s.deadline) {
 			s.abandon()
@@ -139,6 +139,12 @@ func (s *starting) abandon() {
 	_, _ = s.paths.inspect()
 }
 
+// pollEvery is how often start looks for the pid file and /ready, and stop
+// for the lock's release. Each look is a failed open or a lock probe, so
+// looking often costs nothing and keeps a ~20 ms start or stop from waiting
+// out its own timer.
+const pollEvery = 5 * time.Millisecond
+
 // readyAs reports whether the daemon with this PID has written its pid
 // file (so it holds the lock and listens) and answers /ready. Checking the
 // PID first means another program on the same port never passes for it.
@@ -173,7 +179,7 @@ func waitForDaemon(ctx context.Context, paths daemonPaths, deadline time.Time, p
 		select {
 		case <-ctx.Done():
 			return platform.PidInfo{}, ctx.Err()
-		case <-time.After(25 * time.Millisecond):
+		case <-time.After(pollEvery):
 		}
 	}
 }

@@ -60,7 +60,7 @@ func stopDetached(ctx context.Context, paths daemonPaths, timeout time.Duration,
 			select {
 			case <-ctx.Done():
 				return res, fmt.Errorf("interrupted while waiting for pid %d to exit; it may still be stopping (see 'cco status')", info.PID)
-			case <-time.After(20 * time.Millisecond):
+			case <-time.After(pollEvery):
 			}
 		}
 	}
@@ -79,7 +79,7 @@ func stopDetached(ctx context.Context, paths daemonPaths, timeout time.Duration,
 		if time.Now().After(end) {
 			return res, fmt.Errorf("pid %d was killed but %s is still locked", info.PID, paths.Lock)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(pollEvery)
 	}
 }
 
@@ -123,7 +123,7 @@ func openDaemon(ctx context.Context, paths daemonPaths, deadline time.Time, res 
 		select {
 		case <-ctx.Done():
 			return nil, platform.PidInfo{}, ctx.Err()
-		case <-time.After(20 * time.Millisecond):
+		case <-time.After(pollEvery):
 		}
 	}
 }

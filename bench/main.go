@@ -65,6 +65,8 @@ func mainErr() int {
 		{"overhead", benchProxyOverhead},
 		{"hits", benchCacheHits},
 		{"bound", benchCacheBound},
+		{"recording", benchRecording},
+		{"stats", benchStatsQuery},
 	}
 	failed := false
 	for _, g := range groups {

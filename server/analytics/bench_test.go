@@ -3,6 +3,8 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -70,4 +72,33 @@ func BenchmarkInsert(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkWriter is the batch writer's sustained rate: b.N records queued
+// as fast as a busy proxy would, then drained into SQLite; rows/s is the
+// figure `make bench` reports.
+func BenchmarkWriter(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	w := NewWriter(s, slog.New(slog.NewTextHandler(io.Discard, nil)), b.N)
+	cost := 0.001
+	models := []string{"claude-sonnet-4-5", "claude-opus-4-5", "claude-haiku-4-5"}
+	b.ResetTimer()
+	t0 := time.Now()
+	for i := 0; i < b.N; i++ {
+		w.Enqueue(Record{Time: time.Now(), Path: "/v1/messages", Model: models[i%len(models)], Status: 200, Cache: "miss",
+			InputTokens: 1000, OutputTokens: 200, Latency: time.Second, TTFB: 300 * time.Millisecond, CostUSD: &cost})
+	}
+	if err := w.Close(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	elapsed := time.Since(t0)
+	st := w.Stats()
+	if st.Written != int64(b.N) || st.Dropped != 0 {
+		b.Fatalf("written %d, dropped %d, want %d written", st.Written, st.Dropped, b.N)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "rows/s")
 }

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/anthropics/cco/server/analytics"
+)
+
+// testBinary compiles a package's tests once, so each measurement below is
+// one short run of Go's own benchmark harness.
+func testBinary(root, pkg string) (string, error) {
+	out := filepath.Join(root, filepath.Base(pkg)+".test")
+	c := exec.Command("go", "test", "-c", "-o", out, pkg)
+	if b, err := c.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go test -c %s: %v: %s", pkg, err, b)
+	}
+	return out, nil
+}
+
+// goBench runs one benchmark of a test binary and returns the value of
+// the metric named unit ("ns/op", "rows/s").
+func goBench(bin, name, benchtime, unit string) (float64, error) {
+	out, err := exec.Command(bin, "-test.run", "^$", "-test.bench", name, "-test.benchtime", benchtime, "-test.count", "1").CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("%s -test.bench %s: %v: %s", filepath.Base(bin), name, err, out)
+	}
+	m := regexp.MustCompile(`([0-9.]+) ` + regexp.QuoteMeta(unit)).FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("%s -test.bench %s: no %s in %q", filepath.Base(bin), name, unit, out)
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
+}
+
+// benchRecording measures the batch writer's sustained rate and the
+// latency a proxied call pays for recording, against recording off.
+func benchRecording(b *bench) error {
+	abin, err := testBinary(b.root, "./server/analytics")
+	if err != nil {
+		return err
+	}
+	rows := "200000x"
+	if b.quick {
+		rows = "5000x"
+	}
+	rate := &sample{}
+	for i := 0; i < b.runs; i++ {
+		v, err := goBench(abin, "^BenchmarkWriter$", rows, "rows/s")
+		if err != nil {
+			return err
+		}
+		rate.add(v)
+	}
+	b.add(newRow("analytics: batch writer sustained", "rows/s", rate, "≥ 50,000 rows/s"))
+
+	sbin, err := testBinary(b.root, "./server")
+	if err != nil {
+		return err
+	}
+	calls := "3000x"
+	if b.quick {
+		calls = "100x"
+	}
+	latency := func(mode string) func() (float64, error) {
+		return func() (float64, error) {
+			ns, err := goBench(sbin, "^BenchmarkRecording$/^"+mode+"$", calls, "ns/op")
+			return ns / 1e3, err
+		}
+	}
+	on, off, err := interleave(b.runs, latency("on"), latency("off"))
+	if err != nil {
+		return err
+	}
+	b.add(newRow("proxied call latency, recording on", "µs", on, "≤ 1.02 × recording off").withBaseline("recording off", off))
+	return nil
+}
+
+// benchStatsQuery fills a usage database with a million calls over 30 days
+// and times GET /api/stats over the whole range on the real daemon.
+func benchStatsQuery(b *bench) error {
+	e, err := newEnv(b.root, b.cco, "stats")
+	if err != nil {
+		return err
+	}
+	n := 1_000_000
+	if b.quick {
+		n = 20_000
+	}
+	if err := fillDatabase(filepath.Join(e.home, "analytics.db"), n); err != nil {
+		return err
+	}
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	d, err := e.foreground(port)
+	if err != nil {
+		return err
+	}
+	defer stop(d)
+	url := fmt.Sprintf("http://127.0.0.1:%d/api/stats?since=31d", port)
+	get := func() error {
+		resp, err := http.Get(url)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		_, _ = io.Copy(io.Discard, resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("/api/stats: status %d", resp.StatusCode)
+		}
+		return nil
+	}
+	if err := get(); err != nil { // the first query warms SQLite's page cache
+		return err
+	}
+	s := &sample{}
+	for i := 0; i < b.runs; i++ {
+		v, err := timed(get)
+		if err != nil {
+			return err
+		}
+		s.add(v)
+	}
+	r := newRow("/api/stats over 30 days", "ms", s, "≤ 100 ms at 1 M rows")
+	r.Note = fmt.Sprintf("%d rows", n)
+	b.add(r)
+	return nil
+}
+
+// fillDatabase writes n calls spread over the last 30 days, through the
+// same Insert the batch writer uses (so the hourly roll-up is filled too).
+func fillDatabase(path string, n int) error {
+	s, err := analytics.Open(path)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	end := time.Now()
+	start := end.Add(-30 * 24 * time.Hour)
+	step := end.Sub(start) / time.Duration(n)
+	models := []string{"claude-sonnet-4-5", "claude-opus-4-5", "claude-haiku-4-5", "claude-3-5-haiku"}
+	caches := []string{"miss", "hit", "bypass"}
+	cost := 0.0042
+	batch := make([]analytics.Record, 0, 5000)
+	for i := 0; i < n; i++ {
+		batch = append(batch, analytics.Record{Time: start.Add(time.Duration(i) * step), Path: "/v1/messages",
+			Model: models[i%len(models)], Status: 200, Cache: caches[i%len(caches)], InputTokens: 1000, OutputTokens: 200,
+			Latency: time.Second, TTFB: 300 * time.Millisecond, CostUSD: &cost})
+		if len(batch) == cap(batch) || i == n-1 {
+			if err := s.Insert(context.Background(), batch); err != nil {
+				return fmt.Errorf("filling the usage database: %w", err)
+			}
+			batch = batch[:0]
+		}
+	}
+	return nil
+}
