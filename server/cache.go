@@ -16,7 +16,7 @@ import (
 // cachedResponse is a complete, successful upstream answer.
 type cachedResponse struct {
 	status int
-	header http.Header
+	header storedHeader
 	body   []byte
 	stream bool
 	model  string
@@ -27,10 +27,8 @@ type cachedResponse struct {
 // stored response, headers included.
 func (c *cachedResponse) size() int64 {
 	n := int64(len(c.body))
-	for k, vs := range c.header {
-		for _, v := range vs {
-			n += int64(len(k) + len(v) + 4)
-		}
+	for i := 0; i+1 < len(c.header); i += 2 {
+		n += int64(len(c.header[i]) + len(c.header[i+1]) + 4)
 	}
 	return n
 }
@@ -99,13 +97,45 @@ func exact(b []byte) []byte {
 	return bytes.Clone(b)
 }
 
-// storable is the part of an answer's headers worth replaying: Date and
-// cookies belong to the moment they were sent.
-func storable(h http.Header) http.Header {
-	out := h.Clone()
-	out.Del("Date")
-	out.Del("Set-Cookie")
+// storedHeader is a cached answer's headers as flat key, value pairs. A
+// cache holds many small answers, and an http.Header map costs several
+// hundred bytes each where the pairs cost a slice.
+type storedHeader []string
+
+// storable is the part of an answer's headers worth replaying: not the
+// hop-by-hop ones, and not Date or cookies, which belong to the moment they
+// were sent.
+func storable(upstream http.Header) storedHeader {
+	h := http.Header{}
+	copyHeaders(h, upstream)
+	n := 0
+	for _, vs := range h {
+		n += 2 * len(vs)
+	}
+	out := make(storedHeader, 0, n)
+	for k, vs := range h {
+		if k == "Date" || k == "Set-Cookie" {
+			continue
+		}
+		for _, v := range vs {
+			out = append(out, k, v)
+		}
+	}
 	return out
+}
+
+// writeTo adds the stored headers to dst.
+func (sh storedHeader) writeTo(dst http.Header) {
+	for i := 0; i+1 < len(sh); i += 2 {
+		dst[sh[i]] = append(dst[sh[i]], sh[i+1])
+	}
+}
+
+// http is the stored headers as a new http.Header.
+func (sh storedHeader) http() http.Header {
+	h := make(http.Header, len(sh)/2)
+	sh.writeTo(h)
+	return h
 }
 
 // put stores resp under key, evicting the least recently used entries to

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -268,4 +269,23 @@ func TestClientDisconnectCancelsUpstream(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the upstream request was not cancelled when the client left")
 	}
+}
+
+func TestStorableKeepsWhatReplays(t *testing.T) {
+	up := http.Header{
+		"Content-Type":        {"application/json"},
+		"Request-Id":          {"req_1"},
+		"Anthropic-Ratelimit": {"a", "b"},
+		"Date":                {"Sun, 29 Nov 2026 05:00:00 GMT"},
+		"Set-Cookie":          {"x=1"},
+		"Connection":          {"X-Hop"},
+		"X-Hop":               {"1"},
+		"Transfer-Encoding":   {"chunked"},
+	}
+	got := storable(up).http()
+	assert.Equal(t, http.Header{
+		"Content-Type":        {"application/json"},
+		"Request-Id":          {"req_1"},
+		"Anthropic-Ratelimit": {"a", "b"},
+	}, got, "hop-by-hop headers, those named by Connection, Date and cookies are not replayed")
 }

@@ -141,7 +141,7 @@ func (s *Server) runFlight(f *flight, req *http.Request, start time.Time) {
 
 // feedFlight answers a flight from a stored answer.
 func (s *Server) feedFlight(f *flight, resp *cachedResponse) {
-	f.start(resp.status, resp.header, resp.stream, int64(len(resp.body)))
+	f.start(resp.status, resp.header.http(), resp.stream, int64(len(resp.body)))
 	f.chunk(resp.body)
 	s.flights.forget(f)
 	f.finish(fetched{status: resp.status, stream: resp.stream, complete: true,

@@ -27,6 +27,13 @@ func (f *inflight) done() {
 	}
 }
 
+// count is the number in flight now.
+func (f *inflight) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.n
+}
+
 // idle is closed once no request is in flight.
 func (f *inflight) idle() <-chan struct{} {
 	f.mu.Lock()

@@ -76,6 +76,8 @@ func newMetrics(s *Server) *metrics {
 			writerStat(func(w *writerStats) float64 { return float64(w.WriteErrors) })),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cco_analytics_dropped_total", Help: "Usage records dropped because the queue was full."},
 			writerStat(func(w *writerStats) float64 { return float64(w.Dropped) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cco_memory_releases_total", Help: "Times free memory was returned to the OS after a burst of requests."},
+			func() float64 { return float64(s.releases.Load()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cco_health_consecutive_failures", Help: "Failed health self-checks in a row."},
 			func() float64 { return float64(s.healthState().ConsecutiveFailures) }),
 	)

@@ -30,6 +30,7 @@ type call struct {
 
 // handleProxy forwards /v1/* to upstream_url.
 func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) {
+	s.proxied.Add(1)
 	c := &call{start: time.Now(), path: r.URL.Path, cache: "bypass"}
 	defer func() {
 		s.finishCall(c)
@@ -260,7 +261,7 @@ func (ws *writerSink) chunk(p []byte) {
 
 // replay writes a stored answer: a stream again event by event.
 func (s *Server) replay(w http.ResponseWriter, r *http.Request, resp *cachedResponse, c *call) {
-	copyHeaders(w.Header(), resp.header)
+	resp.header.writeTo(w.Header())
 	w.Header().Set("X-Cco-Cache", "hit")
 	c.status, c.stream, c.model, c.usage = resp.status, resp.stream, pick(resp.model, c.model), resp.usage
 	if !resp.stream {

@@ -76,6 +76,8 @@ type Server struct {
 	ready    atomic.Bool
 	draining atomic.Bool
 	inflight inflight
+	proxied  atomic.Uint64 // proxied calls ever begun: what makes a burst
+	releases atomic.Uint64 // idle memory releases, for /metrics
 }
 
 // New builds a server; nothing is bound or opened until Listen.
@@ -140,9 +142,10 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Serve answers requests until Shutdown; it marks the server ready first.
 func (s *Server) Serve() error {
-	s.loops.Add(2)
+	s.loops.Add(3)
 	go func() { defer s.loops.Done(); s.healthLoop(s.stop) }()
 	go func() { defer s.loops.Done(); s.janitor(s.stop) }()
+	go func() { defer s.loops.Done(); s.memoryLoop(s.stop, idleRelease, &s.releases) }()
 	s.ready.Store(true)
 	err := s.http.Serve(s.ln)
 	if errors.Is(err, http.ErrServerClosed) {
