@@ -15,6 +15,12 @@ import (
 	"github.com/spf13/pflag"
 )
 
+// pollEvery is how often start looks for the pid file and /ready, and stop
+// for the lock's release. Each look is a failed open or a lock probe, so
+// looking often costs nothing and keeps a ~20 ms start or stop from waiting
+// out its own timer.
+const pollEvery = 5 * time.Millisecond
+
 // daemonPaths are the CCO_HOME files the lifecycle verbs use. They need no
 // valid configuration, so stop, status and logs work even when the config
 // file is broken.

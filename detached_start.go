@@ -139,12 +139,6 @@ func (s *starting) abandon() {
 	_, _ = s.paths.inspect()
 }
 
-// pollEvery is how often start looks for the pid file and /ready, and stop
-// for the lock's release. Each look is a failed open or a lock probe, so
-// looking often costs nothing and keeps a ~20 ms start or stop from waiting
-// out its own timer.
-const pollEvery = 5 * time.Millisecond
-
 // readyAs reports whether the daemon with this PID has written its pid
 // file (so it holds the lock and listens) and answers /ready. Checking the
 // PID first means another program on the same port never passes for it.

@@ -96,16 +96,12 @@ func benchStatsQuery(b *bench) error {
 	if err := fillDatabase(filepath.Join(e.home, "analytics.db"), n); err != nil {
 		return err
 	}
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
-	d, err := e.foreground(port)
+	d, base, err := e.foreground()
 	if err != nil {
 		return err
 	}
 	defer stop(d)
-	url := fmt.Sprintf("http://127.0.0.1:%d/api/stats?since=31d", port)
+	url := base + "/api/stats?since=31d"
 	get := func() error {
 		resp, err := http.Get(url)
 		if err != nil {

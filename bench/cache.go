@@ -20,16 +20,11 @@ func benchCacheHits(b *bench) error {
 		return err
 	}
 	e.upstream = up.URL
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
-	d, err := e.foreground(port)
+	d, base, err := e.foreground()
 	if err != nil {
 		return err
 	}
 	defer stop(d)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	body := messageBody(0, false, 0)
 	resp, err := post(base, body) // fill the cache
 	if err != nil {
@@ -129,15 +124,11 @@ func benchCacheBound(b *bench) error {
 		return err
 	}
 	e.upstream = up.URL
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
 	size, calls := 256, 512
 	if b.quick {
 		size, calls = 16, 32
 	}
-	d, err := e.foreground(port, "--cache-size", fmt.Sprintf("%dMiB", size))
+	d, base, err := e.foreground("--cache-size", fmt.Sprintf("%dMiB", size))
 	if err != nil {
 		return err
 	}
@@ -146,7 +137,6 @@ func benchCacheBound(b *bench) error {
 	if err != nil {
 		return err
 	}
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	for i := 0; i < calls; i++ {
 		resp, err := post(base, messageBody(i, false, 1<<20))
 		if err != nil {

@@ -101,11 +101,7 @@ func benchIdleRSS(b *bench) error {
 			return err
 		}
 		e.upstream = up.URL
-		port, err := freePort()
-		if err != nil {
-			return err
-		}
-		d, err := e.foreground(port, "--cache-size", "256MiB")
+		d, base, err := e.foreground("--cache-size", "256MiB")
 		if err != nil {
 			return err
 		}
@@ -116,7 +112,7 @@ func benchIdleRSS(b *bench) error {
 				return err
 			}
 			start.add(v)
-			if err := distinctCalls(fmt.Sprintf("http://127.0.0.1:%d", port), calls); err != nil {
+			if err := distinctCalls(base, calls); err != nil {
 				return err
 			}
 			v, err = rssMB(d.Process.Pid)
@@ -126,7 +122,7 @@ func benchIdleRSS(b *bench) error {
 			after.add(v)
 			// The daemon gives free memory back once it falls quiet; wait
 			// for it to say so rather than for a guessed time.
-			if err := waitMetric(fmt.Sprintf("http://127.0.0.1:%d/metrics", port), "cco_memory_releases_total", 1, time.Minute); err != nil {
+			if err := waitMetric(base+"/metrics", "cco_memory_releases_total", 1, time.Minute); err != nil {
 				return err
 			}
 			v, err = rssMB(d.Process.Pid)

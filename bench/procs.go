@@ -56,19 +56,25 @@ func (e *env) exitCode(args ...string) (int, error) {
 	return 0, err
 }
 
-// foreground starts `cco daemon run` as a child and waits until it is ready.
-func (e *env) foreground(port int, extra ...string) (*exec.Cmd, error) {
+// foreground starts `cco daemon run` on a free port as a child, waits
+// until it is ready and returns it with its base URL.
+func (e *env) foreground(extra ...string) (*exec.Cmd, string, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, "", err
+	}
 	c := e.command(append([]string{"daemon", "run", "--port", strconv.Itoa(port)}, extra...)...)
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, &out
 	if err := c.Start(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if err := waitHTTP(fmt.Sprintf("http://127.0.0.1:%d/ready", port), 30*time.Second); err != nil {
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	if err := waitHTTP(base+"/ready", 30*time.Second); err != nil {
 		stop(c)
-		return nil, fmt.Errorf("daemon did not become ready: %v: %s", err, out.String())
+		return nil, "", fmt.Errorf("daemon did not become ready: %v: %s", err, out.String())
 	}
-	return c, nil
+	return c, base, nil
 }
 
 // stop ends a child with SIGTERM (SIGKILL after 10 s) and reaps it.

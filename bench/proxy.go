@@ -106,16 +106,11 @@ func benchProxyOverhead(b *bench) error {
 		return err
 	}
 	e.upstream = up.URL
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
-	d, err := e.foreground(port)
+	d, base, err := e.foreground()
 	if err != nil {
 		return err
 	}
 	defer stop(d)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	n := 1000
 	if b.quick {
 		n = 50

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -106,22 +107,16 @@ type storedHeader []string
 // hop-by-hop ones, and not Date or cookies, which belong to the moment they
 // were sent.
 func storable(upstream http.Header) storedHeader {
-	h := http.Header{}
-	copyHeaders(h, upstream)
-	n := 0
-	for _, vs := range h {
-		n += 2 * len(vs)
-	}
-	out := make(storedHeader, 0, n)
-	for k, vs := range h {
-		if k == "Date" || k == "Set-Cookie" {
-			continue
+	var out storedHeader
+	endToEnd(upstream, func(k, canonical string, vs []string) {
+		if canonical == "Date" || canonical == "Set-Cookie" {
+			return
 		}
 		for _, v := range vs {
 			out = append(out, k, v)
 		}
-	}
-	return out
+	})
+	return slices.Clip(out)
 }
 
 // writeTo adds the stored headers to dst.

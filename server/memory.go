@@ -2,7 +2,6 @@ package server
 
 import (
 	"runtime/debug"
-	"sync/atomic"
 	"time"
 )
 
@@ -40,8 +39,8 @@ func (r *idleReleaser) tick(inFlight int, total uint64) bool {
 
 // memoryLoop releases memory once after each burst, and counts releases
 // for /metrics (cco_memory_releases_total).
-func (s *Server) memoryLoop(stop <-chan struct{}, every time.Duration, releases *atomic.Uint64) {
-	t := time.NewTicker(every)
+func (s *Server) memoryLoop(stop <-chan struct{}) {
+	t := time.NewTicker(idleRelease)
 	defer t.Stop()
 	var r idleReleaser
 	for {
@@ -51,7 +50,7 @@ func (s *Server) memoryLoop(stop <-chan struct{}, every time.Duration, releases 
 		case <-t.C:
 			if r.tick(s.inflight.count(), s.proxied.Load()) {
 				debug.FreeOSMemory()
-				releases.Add(1)
+				s.releases.Add(1)
 				s.log.Debug("quiet after a burst of requests; returned free memory to the OS")
 			}
 		}

@@ -145,7 +145,7 @@ func (s *Server) Serve() error {
 	s.loops.Add(3)
 	go func() { defer s.loops.Done(); s.healthLoop(s.stop) }()
 	go func() { defer s.loops.Done(); s.janitor(s.stop) }()
-	go func() { defer s.loops.Done(); s.memoryLoop(s.stop, idleRelease, &s.releases) }()
+	go func() { defer s.loops.Done(); s.memoryLoop(s.stop) }()
 	s.ready.Store(true)
 	err := s.http.Serve(s.ln)
 	if errors.Is(err, http.ErrServerClosed) {

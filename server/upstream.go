@@ -42,6 +42,12 @@ var hopHeaders = map[string]bool{
 // copyHeaders copies src into dst without the hop-by-hop headers, including
 // those the Connection header names.
 func copyHeaders(dst, src http.Header) {
+	endToEnd(src, func(k, _ string, vs []string) { dst[k] = append([]string(nil), vs...) })
+}
+
+// endToEnd calls f with each header of src that is not hop-by-hop (nor
+// named by the Connection header), as sent and canonical.
+func endToEnd(src http.Header, f func(k, canonical string, vs []string)) {
 	var named map[string]bool
 	for _, v := range src.Values("Connection") {
 		for _, name := range strings.Split(v, ",") {
@@ -54,7 +60,7 @@ func copyHeaders(dst, src http.Header) {
 	for k, vs := range src {
 		ck := http.CanonicalHeaderKey(k)
 		if !hopHeaders[ck] && !named[ck] {
-			dst[k] = append([]string(nil), vs...)
+			f(k, ck, vs)
 		}
 	}
 }
