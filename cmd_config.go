@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/anthropics/cco/config"
@@ -35,21 +37,36 @@ func cmdConfig(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if rest[0] == "set" || rest[0] == "unset" {
+		if err := checkConfigHome(path, rest[0] == "set"); err != nil {
+			return err
+		}
+	}
 	switch rest[0] {
 	case "path":
 		fmt.Fprintln(stdout, path)
 		return nil
 	case "set":
-		if err := config.Set(path, rest[1], rest[2]); err != nil {
+		changed, err := config.Set(path, rest[1], rest[2])
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "set %s in %s\n", rest[1], path)
+		if changed {
+			fmt.Fprintf(stdout, "set %s in %s\n", rest[1], path)
+		} else {
+			fmt.Fprintf(stdout, "%s already says %s = %s; nothing changed\n", path, rest[1], rest[2])
+		}
 		return nil
 	case "unset":
-		if err := config.Unset(path, rest[1]); err != nil {
+		changed, err := config.Unset(path, rest[1])
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "unset %s in %s\n", rest[1], path)
+		if changed {
+			fmt.Fprintf(stdout, "unset %s in %s\n", rest[1], path)
+		} else {
+			fmt.Fprintf(stdout, "%s does not set %s; nothing changed\n", path, rest[1])
+		}
 		return nil
 	}
 	cfg, err := loadConfig(*file, nil)
@@ -60,7 +77,7 @@ func cmdConfig(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case "get":
 		k, ok := config.LookupKey(rest[1])
 		if !ok {
-			return &config.Error{Where: "config get", Key: rest[1], Msg: "unknown key", Allowed: config.KeyNames()}
+			return config.UnknownKey("config get", rest[1])
 		}
 		fmt.Fprintln(stdout, cfg.Value(k.Name))
 	case "validate":
@@ -93,6 +110,20 @@ func showConfig(cfg *config.Config, asJSON bool, stdout io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", k.Name, cfg.Value(k.Name), cfg.Sources[k.Name])
 	}
 	return tw.Flush()
+}
+
+// checkConfigHome applies CCO_HOME's rules (config.EnsureHome) before an
+// edit writes into it: created 0700 when missing (by set only: unset never
+// creates anything), refused when others may write it.
+func checkConfigHome(path string, create bool) error {
+	home, err := config.HomeDir()
+	if err != nil || filepath.Dir(path) != home {
+		return err
+	}
+	if _, err := os.Stat(home); err != nil && !create {
+		return nil
+	}
+	return config.EnsureHome(home)
 }
 
 // configFile is --config when given, else CCO_HOME/config.toml.

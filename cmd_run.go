@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/anthropics/cco/config"
+	"github.com/anthropics/cco/platform"
 	"github.com/kardianos/service"
 )
 
@@ -22,6 +23,15 @@ func serviceConfig() *service.Config {
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	// A detached start waits on this pipe for the reason a start failed:
+	// the log may be what failed.
+	report := platform.OpenStartReporter()
+	err := runDaemon(ctx, args, stdout, stderr, report.Ready)
+	report.Fail(err)
+	return err
+}
+
+func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer, ready func()) error {
 	fs := newFlags("run", stdout)
 	file := fs.String("config", "", "config file to use instead of CCO_HOME/config.toml")
 	config.AddFlags(fs, daemonFlags...)
@@ -59,6 +69,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	applyTestHooks(log)
 	prg := newProgram(cfg, log, logs, manager)
 	prg.life = life
+	prg.onReady = ready
 	prg.reload = func() (*config.Config, error) { return loadConfig(*file, fs) }
 	if err := runProgram(ctx, prg, serviceConfig()); err != nil {
 		log.Error("cco daemon could not run", "err", err)

@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"time"
+
+	"github.com/anthropics/cco/platform"
 )
 
 // daemonStatus is what status reports. Service carries what a service
@@ -28,7 +31,13 @@ type daemonStatus struct {
 	// StaleUnreadable: a stale pid file that did not parse was removed.
 	StaleUnreadable bool `json:"stale_pid_file_unreadable_removed,omitempty"`
 	// PidFileError: a daemon runs, but its pid file does not parse.
-	PidFileError string            `json:"pid_file_error,omitempty"`
+	PidFileError string `json:"pid_file_error,omitempty"`
+	// NotCertain: a daemon runs, but which process it is cannot be
+	// established (the pid file names another process), with why.
+	NotCertain string `json:"identity_error,omitempty"`
+	// WrongPidFile: the PID daemon.pid names, when the kernel says another
+	// process (PID) holds the lock.
+	WrongPidFile int               `json:"pid_file_names_other_pid,omitempty"`
 	Service      map[string]string `json:"service,omitempty"`
 	// LastError is what ended the last run, from the log, while not running.
 	LastError     string `json:"last_error,omitempty"`
@@ -55,8 +64,27 @@ func statusDetached(ctx context.Context, paths daemonPaths) (daemonStatus, error
 	info := st.Info
 	if st.InfoErr != nil {
 		s.State, s.PidFileError = "running", st.InfoErr.Error()
+		// Where the kernel names the lock holder, its pid is known anyway.
+		if d, err := platform.Identify(paths.Lock, nil); err == nil {
+			s.PID = d.PID
+		}
 	}
 	if info == nil {
+		return s, nil
+	}
+	// The pid file describes the daemon only if it names the lock holder.
+	d, err := platform.Identify(paths.Lock, info)
+	var idErr *platform.IdentityError
+	switch {
+	case errors.As(err, &idErr):
+		s.State, s.NotCertain = "running", idErr.Error()
+		return s, nil
+	case err != nil && !errors.Is(err, platform.ErrNotLocked):
+		return s, err
+	case d.PidFileWrong:
+		s.WrongPidFile = info.PID
+		s.State, s.PID, s.URL = "running", d.PID, infoURL(*info)
+		s.Health = liveHealth(ctx, s.URL, d.PID)
 		return s, nil
 	}
 	s.State, s.PID, s.URL, s.Version, s.Manager = "running", info.PID, infoURL(*info), info.Version, info.Manager
@@ -128,10 +156,21 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 func printStatus(w io.Writer, s daemonStatus) {
 	switch {
+	case s.PidFileError != "" && s.PID != 0:
+		fmt.Fprintf(w, "cco is running (pid %d holds the lock), but its pid file is unreadable, so its URL is unknown\n", s.PID)
+		fmt.Fprintf(w, "  pid file: %s\n", s.PidFileError)
+		fmt.Fprintln(w, "  'cco stop' stops the lock holder; 'cco restart' writes a new pid file")
 	case s.PidFileError != "":
 		fmt.Fprintln(w, "cco is running (a daemon holds the lock), but its pid file is unreadable, so its pid and URL are unknown")
 		fmt.Fprintf(w, "  pid file: %s\n", s.PidFileError)
 		fmt.Fprintln(w, "  nothing is signalled on the word of a damaged pid file; stop the daemon by its pid (see 'fuser "+"daemon.lock' in CCO_HOME), then start it again")
+	case s.NotCertain != "":
+		fmt.Fprintln(w, "cco is running (a process holds daemon.lock), but which process is not certain:")
+		fmt.Fprintf(w, "  %s\n", s.NotCertain)
+	case s.WrongPidFile != 0:
+		fmt.Fprintf(w, "cco is running (pid %d holds the lock), but daemon.pid names pid %d, which does not\n", s.PID, s.WrongPidFile)
+		fmt.Fprintf(w, "  health:   %s\n", s.Health)
+		fmt.Fprintln(w, "  'cco stop' stops the lock holder and never signals the pid the file names; 'cco restart' writes a correct pid file")
 	case s.State == "running":
 		fmt.Fprintf(w, "cco is running (pid %d) at %s\n", s.PID, s.URL)
 		fmt.Fprintf(w, "  health:   %s\n", s.Health)

@@ -45,6 +45,12 @@ func reportStop(res stopResult, w io.Writer) {
 	if res.stale != nil {
 		fmt.Fprintf(w, "removed a stale pid file (pid %d was not a running cco daemon; it was not signalled)\n", res.stale.PID)
 	}
+	if res.pidFileErr != nil {
+		fmt.Fprintf(w, "note: daemon.pid was unreadable (%v); the daemon holding the lock is pid %d\n", res.pidFileErr, res.pid)
+	}
+	if res.wrongPidFile != 0 {
+		fmt.Fprintf(w, "note: daemon.pid named pid %d, which was not the daemon (it was not signalled); the daemon holding the lock is pid %d\n", res.wrongPidFile, res.pid)
+	}
 	switch {
 	case !res.running:
 		fmt.Fprintln(w, "cco is not running")

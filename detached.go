@@ -119,7 +119,7 @@ func (p progressLine) clear() {
 // logSince returns the last max lines written to the log after offset (or
 // the log's last lines when nothing was), read without loading the file.
 func logSince(path string, offset int64, max int) []string {
-	f, err := os.Open(path)
+	f, err := platform.OpenRegular(path, os.O_RDONLY, platform.NoFollow)
 	if err != nil {
 		return nil
 	}

@@ -118,12 +118,9 @@ func (s *starting) lostOrFailed(ctx context.Context) (startResult, error) {
 		return s.already(ctx)
 	}
 	lines := logSince(s.paths.Log, s.logStart, 15)
-	reason := fmt.Sprintf("the daemon exited before it was ready (%v)", s.child.Err())
-	for i := len(lines) - 1; i >= 0; i-- {
-		if msg, ok := strings.CutPrefix(lines[i], "cco run: "); ok {
-			reason = msg
-			break
-		}
+	reason := s.child.Report()
+	if reason == "" {
+		reason = fmt.Sprintf("the daemon exited before it was ready (%v)", s.child.Err())
 	}
 	return startResult{}, &startError{reason: reason, log: lines}
 }

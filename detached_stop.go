@@ -21,6 +21,10 @@ type stopResult struct {
 	why     string // why it was killed, when it was
 	elapsed time.Duration
 	stale   *platform.PidInfo // a stale pid file removed, never signalled
+	// wrongPidFile is the PID daemon.pid named when it was not the
+	// daemon's (the lock holder was stopped instead); 0 when it was.
+	wrongPidFile int
+	pidFileErr   error // daemon.pid did not parse (the lock holder was stopped)
 }
 
 // stopDetached stops the daemon that holds the lock: it asks it to stop
@@ -84,10 +88,10 @@ func stopDetached(ctx context.Context, paths daemonPaths, timeout time.Duration,
 }
 
 // openDaemon finds the daemon that holds the lock and opens a handle on
-// it. The handle is opened first and the daemon confirmed afterwards (lock
-// still held, pid file still naming that PID): a PID reused in between
-// then fails the confirmation instead of being signalled. It returns a nil
-// process when nothing runs.
+// it. Which process that is comes from the lock, never from the pid file
+// alone (platform.Identify); the handle is opened first and the daemon
+// confirmed afterwards, so a PID reused in between fails the confirmation
+// instead of being signalled. It returns a nil process when nothing runs.
 func openDaemon(ctx context.Context, paths daemonPaths, deadline time.Time, res *stopResult) (*platform.Process, platform.PidInfo, error) {
 	for {
 		st, err := paths.inspect()
@@ -100,23 +104,33 @@ func openDaemon(ctx context.Context, paths daemonPaths, deadline time.Time, res 
 		if !st.Running {
 			return nil, platform.PidInfo{}, nil
 		}
-		if st.Info != nil {
-			proc, err := platform.OpenProcess(st.Info.PID)
-			if err != nil && !errors.Is(err, platform.ErrProcessGone) {
-				return nil, platform.PidInfo{}, err
-			}
-			if err == nil {
-				again, err := paths.inspect()
-				if err == nil && again.Running && again.Info != nil && again.Info.PID == st.Info.PID {
-					return proc, *st.Info, nil
+		starting := st.Info == nil && st.InfoErr == nil
+		d, err := platform.Identify(paths.Lock, st.Info)
+		var idErr *platform.IdentityError
+		switch {
+		case errors.Is(err, platform.ErrNotLocked):
+			continue // it exited just now: look again
+		case errors.As(err, &idErr) && !starting:
+			return nil, platform.PidInfo{}, err
+		case err != nil && !starting:
+			return nil, platform.PidInfo{}, err
+		case err == nil:
+			if proc, ok := openConfirmed(paths, st, d); ok {
+				info := platform.PidInfo{PID: d.PID}
+				if st.Info != nil && !d.PidFileWrong {
+					info = *st.Info
 				}
-				proc.Close()
+				switch {
+				case st.InfoErr != nil:
+					res.pidFileErr = st.InfoErr
+				case d.PidFileWrong && !starting:
+					res.wrongPidFile = d.PidFilePID
+				}
+				return proc, info, nil
 			}
 		}
-		if st.InfoErr != nil {
-			return nil, platform.PidInfo{}, fmt.Errorf("a cco daemon holds %s, but its pid file is unreadable (%w), so its pid is unknown; nothing was signalled: stop it by its pid (see 'fuser %s')", paths.Lock, st.InfoErr, paths.Lock)
-		}
-		// Starting (no pid file yet) or changing hands: look again.
+		// Starting (no pid file yet and no kernel to ask) or changing
+		// hands: look again.
 		if time.Now().After(deadline) {
 			return nil, platform.PidInfo{}, fmt.Errorf("a cco daemon holds %s but has written no pid file yet; try again once it has started", paths.Lock)
 		}
@@ -126,6 +140,19 @@ func openDaemon(ctx context.Context, paths daemonPaths, deadline time.Time, res 
 		case <-time.After(pollEvery):
 		}
 	}
+}
+
+// openConfirmed opens a handle on d and confirms it is still the daemon.
+func openConfirmed(paths daemonPaths, st platform.State, d platform.Daemon) (*platform.Process, bool) {
+	proc, err := platform.OpenProcess(d.PID)
+	if err != nil {
+		return nil, false
+	}
+	if platform.Confirm(proc, paths.Lock, st.Info) != nil {
+		proc.Close()
+		return nil, false
+	}
+	return proc, true
 }
 
 // stopped reports whether the daemon is gone: its lock is free (checking

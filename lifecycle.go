@@ -58,10 +58,15 @@ func (l *lifecycle) listening(addr net.Addr) error {
 	if tcp, ok := addr.(*net.TCPAddr); ok {
 		port = tcp.Port
 	}
-	exe, _ := os.Executable()
+	// Recorded as the OS reports them, so that a reader can compare them
+	// with what the OS says of the PID later (platform.Identify).
+	self, err := platform.SelfIdentity()
+	if err != nil {
+		return fmt.Errorf("reading this process's identity for the pid file: %w", err)
+	}
 	info := platform.PidInfo{
 		PID: os.Getpid(), StartedAt: time.Now().UTC().Truncate(time.Millisecond),
-		Host: l.cfg.Host, Port: port, Version: version, Exe: exe, Manager: l.manager,
+		Host: l.cfg.Host, Port: port, Version: version, Exe: self.Exe, Start: self.Start, Manager: l.manager,
 		Config: l.cfg.File, Args: l.args,
 	}
 	if err := platform.WritePidFile(l.cfg.PidPath(), info); err != nil {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/anthropics/cco/config"
+	"github.com/anthropics/cco/platform"
 	"gopkg.in/natefinch/lumberjack.v2"
 )
 
@@ -28,9 +29,10 @@ type logSink struct {
 func openLog(cfg *config.Config, alsoStderr io.Writer) (*slog.Logger, *logSink, error) {
 	// Create the file with O_APPEND first: lumberjack then appends to it too,
 	// so lines from a spawner or a second process never overwrite each other.
-	f, err := os.OpenFile(cfg.LogPath(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	// Never through a link: lumberjack would follow one wherever it points.
+	f, err := platform.OpenRegular(cfg.LogPath(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, platform.NoFollow)
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening the log %s: %w", cfg.LogPath(), err)
+		return nil, nil, fmt.Errorf("opening the log: %w", err)
 	}
 	f.Close()
 	s := &logSink{file: newRotator(cfg)}

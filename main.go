@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/anthropics/cco/config"
 	"github.com/spf13/pflag"
@@ -35,26 +36,36 @@ type command struct {
 	args    string // shown after the verb in usage, e.g. "[--json]"
 	summary string
 	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	// drains: the verb stops on its own once ctx ends, however long that
+	// takes (the daemon drains its streams); other verbs are given
+	// interruptGrace and then ended.
+	drains bool
 }
+
+// interruptGrace is how long a verb may take to return after SIGINT or
+// SIGTERM (its context is cancelled at once) before the process exits
+// anyway: an interrupt must end every verb, even one blocked in a system
+// call that no context reaches.
+const interruptGrace = time.Second
 
 // commands are the verbs; `cco daemon VERB` and `cco VERB` are the same.
 func commands() []command {
 	return []command{
-		{"run", "[flags]", "run the daemon in the foreground (what a service manager runs)", cmdRun},
-		{"start", "[flags] [--wait 30s]", "start the daemon in the background; returns once it is ready", cmdStart},
-		{"stop", "[--timeout 10s]", "stop the daemon: SIGTERM, then SIGKILL after the timeout", cmdStop},
-		{"restart", "[flags] [--timeout 10s] [--wait 30s]", "stop and start the daemon, keeping its flags", cmdRestart},
-		{"status", "[--json]", "whether the daemon runs, its pid, URL, health and files (exit 3: not running)", cmdStatus},
-		{"logs", "[-n 50] [-f]", "print the daemon's last log lines; -f follows across rotation", cmdLogs},
-		{"install", "[--start] [--config FILE]", "install the per-user OS service (systemd user unit, LaunchAgent, Windows service)", cmdInstall},
-		{"uninstall", "", "stop and remove the OS service", cmdUninstall},
-		{"enable", "", "start the installed service automatically at login", cmdEnable},
-		{"disable", "", "do not start the installed service at login", cmdDisable},
-		{"stats", "[--since 24h] [--until TIME] [--json]", "usage and estimated cost of the calls cco proxied", cmdStats},
-		{"reload", "", "make the running daemon re-read its configuration (also SIGHUP)", cmdReload},
-		{"config", "show|get KEY|set KEY VALUE|unset KEY|path|validate", "show or change the configuration", cmdConfig},
-		{"dashboard", "[--print] [--port N] [--host H]", "open the dashboard page in a browser (or print its URL)", cmdDashboard},
-		{"version", "", "print version, commit, Go version and platform", cmdVersion},
+		{"run", "[flags]", "run the daemon in the foreground (what a service manager runs)", cmdRun, true},
+		{"start", "[flags] [--wait 30s]", "start the daemon in the background; returns once it is ready", cmdStart, false},
+		{"stop", "[--timeout 10s]", "stop the daemon: SIGTERM, then SIGKILL after the timeout", cmdStop, false},
+		{"restart", "[flags] [--timeout 10s] [--wait 30s]", "stop and start the daemon, keeping its flags", cmdRestart, false},
+		{"status", "[--json]", "whether the daemon runs, its pid, URL, health and files (exit 3: not running)", cmdStatus, false},
+		{"logs", "[-n 50] [-f]", "print the daemon's last log lines; -f follows across rotation", cmdLogs, false},
+		{"install", "[--start] [--config FILE]", "install the per-user OS service (systemd user unit, LaunchAgent, Windows service)", cmdInstall, false},
+		{"uninstall", "", "stop and remove the OS service", cmdUninstall, false},
+		{"enable", "", "start the installed service automatically at login", cmdEnable, false},
+		{"disable", "", "do not start the installed service at login", cmdDisable, false},
+		{"stats", "[--since 24h] [--until TIME] [--json]", "usage and estimated cost of the calls cco proxied", cmdStats, false},
+		{"reload", "", "make the running daemon re-read its configuration (also SIGHUP)", cmdReload, false},
+		{"config", "show|get KEY|set KEY VALUE|unset KEY|path|validate", "show or change the configuration", cmdConfig, false},
+		{"dashboard", "[--print] [--port N] [--host H]", "open the dashboard page in a browser (or print its URL)", cmdDashboard, false},
+		{"version", "", "print version, commit, Go version and platform", cmdVersion, false},
 	}
 }
 
@@ -72,8 +83,6 @@ type errSilent struct{ code int }
 func (e errSilent) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 
 	if len(args) > 0 && args[0] == "daemon" {
 		args = args[1:]
@@ -97,7 +106,48 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cco: unknown command %q\nRun 'cco --help' for the list of commands.\n", args[0])
 		return exitUsage
 	}
-	return exitCode(cmd.run(ctx, args[1:], stdout, stderr), cmd.name, stderr)
+	return runInterruptible(cmd, args[1:], stdout, stderr)
+}
+
+// runInterruptible runs a verb with a context that SIGINT and SIGTERM
+// cancel. A verb that does not return within interruptGrace (or at a
+// second signal) is abandoned, and run returns the shell's code for the
+// signal, so that main exits.
+func runInterruptible(cmd command, args []string, stdout, stderr io.Writer) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	done := make(chan int, 1)
+	go func() { done <- exitCode(cmd.run(ctx, args, stdout, stderr), cmd.name, stderr) }()
+	var sig os.Signal
+	select {
+	case code := <-done:
+		return code
+	case sig = <-sigs:
+		cancel()
+	}
+	var grace <-chan time.Time
+	if !cmd.drains {
+		grace = time.After(interruptGrace)
+	}
+	select {
+	case code := <-done:
+		return code
+	case <-grace:
+	case <-sigs:
+	}
+	fmt.Fprintf(stderr, "cco %s: interrupted (%v)\n", cmd.name, sig)
+	return signalExitCode(sig)
+}
+
+// signalExitCode is what shells report for a process ended by sig.
+func signalExitCode(sig os.Signal) int {
+	if s, ok := sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return exitFailure
 }
 
 func findCommand(name string) (command, bool) {

@@ -35,7 +35,8 @@ type program struct {
 	httpStop atomic.Bool   // the stop came from stopReq
 	err      error         // the fatal error that ended the run, if any
 
-	notify *sdNotifier // systemd readiness and watchdog (notify.go)
+	notify  *sdNotifier // systemd readiness and watchdog (notify.go)
+	onReady func()      // the listener serves: tell whoever started us
 }
 
 func newProgram(cfg *config.Config, log *slog.Logger, logs *logSink, manager string) *program {
@@ -67,6 +68,9 @@ func (p *program) Start(s service.Service) error {
 	}()
 	p.notify = newSDNotifier(p.log, p.selfCheck)
 	p.notify.ready()
+	if p.onReady != nil {
+		p.onReady()
+	}
 	p.log.Info("cco daemon started", "url", p.cfg.URL(), "pid", os.Getpid(), "version", version, "manager", p.manager)
 	return nil
 }

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
+
+	"github.com/anthropics/cco/server"
 )
 
 // requestShutdown asks the daemon at url to stop through its authenticated
@@ -14,15 +15,15 @@ import (
 // only the daemon's own user can read it). Windows has no SIGTERM: this is
 // how stop asks there.
 func requestShutdown(ctx context.Context, url, tokenPath string) error {
-	token, err := os.ReadFile(tokenPath)
+	token, err := server.ReadToken(tokenPath)
 	if err != nil {
-		return fmt.Errorf("reading the control token: %w", err)
+		return err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/api/shutdown", nil)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := controlClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("POST /api/shutdown: %w", err)

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,7 +17,7 @@ func TestRequestShutdown(t *testing.T) {
 	var gotAuth, gotMethod, gotPath string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotAuth, gotMethod, gotPath = r.Header.Get("Authorization"), r.Method, r.URL.Path
-		if gotAuth != "Bearer s3cret" {
+		if gotAuth != "Bearer "+strings.Repeat("5e", 32) {
 			http.Error(w, `{"error":"bad token"}`, http.StatusUnauthorized)
 			return
 		}
@@ -24,14 +25,14 @@ func TestRequestShutdown(t *testing.T) {
 	}))
 	defer srv.Close()
 	token := filepath.Join(t.TempDir(), "daemon.token")
-	require.NoError(t, os.WriteFile(token, []byte("s3cret\n"), 0o600))
+	require.NoError(t, os.WriteFile(token, []byte(strings.Repeat("5e", 32)+"\n"), 0o600))
 
 	require.NoError(t, requestShutdown(context.Background(), srv.URL, token))
-	assert.Equal(t, "Bearer s3cret", gotAuth, "the token is sent trimmed")
+	assert.Equal(t, "Bearer "+strings.Repeat("5e", 32), gotAuth, "the token is sent trimmed")
 	assert.Equal(t, http.MethodPost, gotMethod)
 	assert.Equal(t, "/api/shutdown", gotPath)
 
-	require.NoError(t, os.WriteFile(token, []byte("wrong"), 0o600))
+	require.NoError(t, os.WriteFile(token, []byte(strings.Repeat("0f", 32)), 0o600))
 	err := requestShutdown(context.Background(), srv.URL, token)
 	assert.ErrorContains(t, err, "401 Unauthorized")
 	assert.ErrorContains(t, err, "bad token")

@@ -7,6 +7,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/anthropics/cco/platform"
 )
 
 // lastFailureWindow bounds how much of the log's end status reads.
@@ -17,7 +19,7 @@ const lastFailureWindow = 64 << 10
 // service manager keeps restarting it. It is "" when the last run started
 // and stopped without an error, or when the log says nothing.
 func lastFailure(logPath string) (when, what string) {
-	f, err := os.Open(logPath)
+	f, err := platform.OpenRegular(logPath, os.O_RDONLY, platform.NoFollow)
 	if err != nil {
 		return "", ""
 	}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/anthropics/cco/platform"
 )
 
 // Source says where an effective value came from.
@@ -142,27 +144,22 @@ func HomeDir() (string, error) {
 	return filepath.Join(home, ".cco"), nil
 }
 
-// EnsureHome creates CCO_HOME private to the user, and refuses a path that
-// is not a directory rather than deleting anything.
+// EnsureHome creates CCO_HOME (mode 0700) when it is missing. One that
+// exists is used as it is, never chmodded, and refused when it is not a
+// directory, belongs to another user, or is writable by group or others
+// (platform.CheckPrivateDir says why).
 func EnsureHome(dir string) error {
 	fi, err := os.Stat(dir)
 	switch {
-	case err == nil && !fi.IsDir():
-		return fmt.Errorf("CCO_HOME %s is a file, not a directory; move it away or set CCO_HOME to another path", dir)
-	case err == nil:
-		if fi.Mode().Perm()&0o077 != 0 {
-			// The token and the usage database live here: keep them private.
-			if err := os.Chmod(dir, 0o700); err != nil {
-				return fmt.Errorf("making CCO_HOME %s private (mode 0700): %w", dir, err)
-			}
-		}
-		return nil
 	case errors.Is(err, os.ErrNotExist):
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("creating CCO_HOME %s: %w", dir, err)
 		}
 		return nil
-	default:
+	case err != nil:
 		return fmt.Errorf("checking CCO_HOME %s: %w", dir, err)
+	case !fi.IsDir():
+		return fmt.Errorf("CCO_HOME %s is a file, not a directory; move it away or set CCO_HOME to another path", dir)
 	}
+	return platform.CheckPrivateDir(dir, fi)
 }

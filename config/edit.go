@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/anthropics/cco/platform"
 )
@@ -15,32 +16,59 @@ import (
 // Set writes KEY = VALUE into the [daemon] table of file. The value is
 // checked first and the whole resulting file is validated before it
 // replaces the old one atomically, so a bad value leaves the file unchanged.
-// Comments and the order of other lines are kept.
-func Set(file, name, value string) error {
+// Comments and the order of other lines are kept. changed is false when the
+// file already said so.
+func Set(file, name, value string) (changed bool, err error) {
 	k, ok := LookupKey(name)
 	if !ok {
-		return &Error{Where: "config set", Key: name, Msg: "unknown key", Allowed: KeyNames()}
+		return false, UnknownKey("config set", name)
 	}
 	lit, err := k.tomlLiteral(value)
 	if err != nil {
-		return &Error{Where: "config set", Key: k.Name, Msg: err.Error(), Allowed: k.Allowed}
+		return false, &Error{Where: "config set", Key: k.Name, Msg: err.Error(), Allowed: k.Allowed}
 	}
-	return edit(file, func(lines []string) []string { return setLine(lines, k.Name, lit) })
+	return edit(file, true, func(lines []string) []string { return setLine(lines, k.Name, lit) })
 }
 
 // Unset removes KEY from the file so that its default (or env) applies.
-func Unset(file, name string) error {
+// changed is false when the file does not set it (or does not exist, in
+// which case nothing is created).
+func Unset(file, name string) (changed bool, err error) {
 	k, ok := LookupKey(name)
 	if !ok {
-		return &Error{Where: "config unset", Key: name, Msg: "unknown key", Allowed: KeyNames()}
+		return false, UnknownKey("config unset", name)
 	}
-	return edit(file, func(lines []string) []string { return unsetLine(lines, k.Name) })
+	return edit(file, false, func(lines []string) []string { return unsetLine(lines, k.Name) })
 }
 
-func edit(file string, change func([]string) []string) error {
-	old, err := os.ReadFile(file)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("reading %s: %w", file, err)
+// editLockWait bounds the wait for another edit of the same file.
+const editLockWait = 10 * time.Second
+
+// edit is one read-modify-write of the config file, serialised with every
+// other edit by an exclusive lock on FILE.lock: without it, concurrent sets
+// of different keys each read the same old file and the last rename wins,
+// losing the others. A link is edited where it points, so the link stays.
+func edit(file string, create bool, change func([]string) []string) (bool, error) {
+	target, err := editTarget(file)
+	if err != nil {
+		return false, err
+	}
+	if !create {
+		if _, err := os.Stat(target); errors.Is(err, os.ErrNotExist) {
+			return false, nil
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+		return false, fmt.Errorf("creating %s: %w", filepath.Dir(target), err)
+	}
+	lock, err := platform.LockWait(target+".lock", editLockWait)
+	if err != nil {
+		return false, err
+	}
+	defer lock.Release()
+	old, err := readFile(target)
+	if err != nil {
+		return false, err
 	}
 	text := strings.TrimRight(string(old), "\n")
 	var lines []string
@@ -48,17 +76,28 @@ func edit(file string, change func([]string) []string) error {
 		lines = strings.Split(text, "\n")
 	}
 	updated := []byte(strings.Join(change(lines), "\n") + "\n")
-	if bytes.Equal(updated, old) {
-		return nil
+	if bytes.Equal(updated, old) || (len(old) == 0 && strings.TrimSpace(string(updated)) == "") {
+		return false, nil
 	}
 	// Validate what would be written, with the file's own values only.
 	if err := validateBytes(file, updated); err != nil {
-		return fmt.Errorf("refusing to write %s, it would not be valid: %w", file, err)
+		return false, fmt.Errorf("refusing to write %s, it would not be valid: %w", file, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
-		return fmt.Errorf("creating %s: %w", filepath.Dir(file), err)
+	return true, platform.WriteFileAtomic(target, updated, 0o600)
+}
+
+// editTarget is the file an edit replaces: file itself, or what a link at
+// file points to (an atomic rename over the link would replace the link).
+func editTarget(file string) (string, error) {
+	fi, err := os.Lstat(file)
+	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		return file, nil
 	}
-	return platform.WriteFileAtomic(file, updated, 0o600)
+	target, err := filepath.EvalSymlinks(file)
+	if err != nil {
+		return "", &Error{Where: file, Msg: fmt.Sprintf("is a link that cannot be followed: %v", err)}
+	}
+	return target, nil
 }
 
 // validateBytes checks file contents alone: syntax, unknown keys, values.

@@ -8,15 +8,30 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// set and unset must succeed, reporting whether the file changed.
+func set(t *testing.T, file, key, value string) bool {
+	t.Helper()
+	changed, err := Set(file, key, value)
+	require.NoError(t, err, "set %s %s", key, value)
+	return changed
+}
+
+func unset(t *testing.T, file, key string) bool {
+	t.Helper()
+	changed, err := Unset(file, key)
+	require.NoError(t, err, "unset %s", key)
+	return changed
+}
+
 func TestSetGetUnsetRoundTrip(t *testing.T) {
 	home := isolate(t)
 	p := DefaultFile(home)
 
-	require.NoError(t, Set(p, "port", "4100"))
-	require.NoError(t, Set(p, "cache-size", "512MiB"))
-	require.NoError(t, Set(p, "cache_ttl", "90"))
-	require.NoError(t, Set(p, "host", "localhost"))
-	require.NoError(t, Set(p, "auto_start", "off"))
+	set(t, p, "port", "4100")
+	set(t, p, "cache-size", "512MiB")
+	set(t, p, "cache_ttl", "90")
+	set(t, p, "host", "localhost")
+	set(t, p, "auto_start", "off")
 	fi, err := os.Stat(p)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
@@ -30,21 +45,22 @@ func TestSetGetUnsetRoundTrip(t *testing.T) {
 	assert.False(t, c.AutoStart)
 	assert.Equal(t, SourceFile, c.Sources["port"])
 
-	require.NoError(t, Set(p, "port", "4200")) // replaces, never duplicates
-	require.NoError(t, Unset(p, "host"))
+	set(t, p, "port", "4200") // replaces, never duplicates
+	unset(t, p, "host")
 	c, err = Load(Options{})
 	require.NoError(t, err)
 	assert.Equal(t, 4200, c.Port)
 	assert.Equal(t, "127.0.0.1", c.Host)
 	assert.Equal(t, SourceDefault, c.Sources["host"])
-	require.NoError(t, Unset(p, "host"), "unsetting an absent key is fine")
+	assert.False(t, unset(t, p, "host"), "unsetting an absent key is fine, and changes nothing")
+	assert.False(t, set(t, p, "port", "4200"), "setting the value already there changes nothing")
 }
 
 func TestSetKeepsCommentsAndOtherTables(t *testing.T) {
 	home := isolate(t)
 	p := writeConfig(t, home, "# my settings\n[daemon]\n# the port\nport = 3001 # inline\n\n[prices.opus]\ninput = 15\n")
-	require.NoError(t, Set(p, "log_level", "debug"))
-	require.NoError(t, Set(p, "port", "3002"))
+	set(t, p, "log_level", "debug")
+	set(t, p, "port", "3002")
 	b, err := os.ReadFile(p)
 	require.NoError(t, err)
 	assert.Equal(t, "# my settings\n[daemon]\n# the port\nport = 3002\nlog_level = \"debug\"\n\n[prices.opus]\ninput = 15\n", string(b))
@@ -55,7 +71,7 @@ func TestSetBadValueLeavesFileUnchanged(t *testing.T) {
 	orig := "[daemon]\nport = 3001\n"
 	p := writeConfig(t, home, orig)
 	for _, kv := range [][2]string{{"port", "0"}, {"port", "x"}, {"log_level", "loud"}, {"cache_size", "0"}, {"nosuch", "1"}, {"upstream_url", "gopher://x"}} {
-		err := Set(p, kv[0], kv[1])
+		_, err := Set(p, kv[0], kv[1])
 		require.Error(t, err, kv)
 		assert.ErrorIs(t, err, ErrInvalid)
 		b, _ := os.ReadFile(p)
@@ -69,7 +85,7 @@ func TestSetRefusesToWriteAnInvalidFile(t *testing.T) {
 	home := isolate(t)
 	orig := "[daemon]\nprot = 1\n"
 	p := writeConfig(t, home, orig)
-	err := Set(p, "port", "3001")
+	_, err := Set(p, "port", "3001")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "daemon.prot: unknown key")
 	b, _ := os.ReadFile(p)
@@ -79,7 +95,7 @@ func TestSetRefusesToWriteAnInvalidFile(t *testing.T) {
 func TestSetCreatesFileAndHome(t *testing.T) {
 	home := isolate(t)
 	p := DefaultFile(home)
-	require.NoError(t, Set(p, "port", "3005"))
+	set(t, p, "port", "3005")
 	b, err := os.ReadFile(p)
 	require.NoError(t, err)
 	assert.Equal(t, "[daemon]\nport = 3005\n", string(b))

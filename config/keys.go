@@ -333,3 +333,60 @@ func checkUpstream(v any) error {
 	}
 	return nil
 }
+
+// UnknownKey is the error for a key cco does not know, with the nearest
+// known one when a typo is likely ("prot": did you mean port?).
+func UnknownKey(where, name string) *Error {
+	msg := "unknown key"
+	if near := nearestKey(name); near != "" {
+		msg += "; did you mean " + near + "?"
+	}
+	return &Error{Where: where, Key: name, Msg: msg, Allowed: KeyNames()}
+}
+
+// nearestKey is the known key within two edits of name, if exactly one
+// is nearest.
+func nearestKey(name string) string {
+	name = strings.ReplaceAll(strings.ToLower(name), "-", "_")
+	best, bestD, tie := "", 3, false
+	for _, k := range Keys {
+		d := editDistance(name, k.Name)
+		switch {
+		case d < bestD:
+			best, bestD, tie = k.Name, d, false
+		case d == bestD:
+			tie = true
+		}
+	}
+	if tie || best == "" {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance, with a swap of two adjacent
+// letters counted as one edit (prot -> port).
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/anthropics/cco/platform"
 	toml "github.com/pelletier/go-toml/v2"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -40,9 +41,9 @@ func Load(opts Options) (*Config, error) {
 	} else if abs, err := filepath.Abs(opts.File); err == nil {
 		opts.File = abs
 	}
-	data, err := os.ReadFile(opts.File)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, &Error{Where: opts.File, Msg: fmt.Sprintf("cannot read: %v", err)}
+	data, err := readFile(opts.File)
+	if err != nil {
+		return nil, err
 	}
 	v, err := parseFile(opts.File, data)
 	if err != nil {
@@ -95,6 +96,28 @@ func Load(opts Options) (*Config, error) {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// MaxFileSize bounds config.toml: a real one is a few hundred bytes, and a
+// link to /dev/zero or a runaway file must not make every verb read forever.
+const MaxFileSize = 4 << 20
+
+// readFile reads the config file without ever blocking on it: a FIFO, a
+// device, a directory or a file past MaxFileSize is refused. A link is
+// followed (dotfile managers link config files) to a regular file only. A
+// missing file is no error: the defaults apply.
+func readFile(file string) ([]byte, error) {
+	data, err := platform.ReadRegular(file, MaxFileSize, platform.FollowLinks)
+	var fe *platform.FileError
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, nil
+	case errors.As(err, &fe):
+		return nil, &Error{Where: file, Msg: strings.TrimPrefix(fe.Error(), file+" ")}
+	case err != nil:
+		return nil, &Error{Where: file, Msg: fmt.Sprintf("cannot read: %v", err)}
+	}
+	return data, nil
 }
 
 // parseFile reads TOML through viper, turning a syntax error into one that
@@ -150,7 +173,9 @@ func unknownKeys(file string, v *viper.Viper) []error {
 		sort.Strings(names)
 		for _, name := range names {
 			if _, ok := LookupKey(name); !ok || strings.Contains(name, "-") {
-				errs = append(errs, &Error{Where: file, Key: "daemon." + name, Msg: "unknown key", Allowed: KeyNames()})
+				e := UnknownKey(file, name)
+				e.Key = "daemon." + name
+				errs = append(errs, e)
 			}
 		}
 	}

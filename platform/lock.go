@@ -1,8 +1,10 @@
 package platform
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -26,7 +28,10 @@ const lockRetry = 2 * time.Second
 // holds it: it fails at once with ErrLocked when a daemon holds it, and
 // retries briefly when only probes (shared holders) are in the way.
 func AcquireLock(path string) (*Lock, error) {
-	fl := flock.New(path)
+	fl, err := newFlock(path)
+	if err != nil {
+		return nil, err
+	}
 	deadline := time.Now().Add(lockRetry)
 	for {
 		ok, err := fl.TryLock()
@@ -49,6 +54,36 @@ func AcquireLock(path string) (*Lock, error) {
 	}
 }
 
+// newFlock refuses a lock path that is a link or not a regular file, and
+// opens it without following one planted between the check and the open:
+// a link would let its planter point cco's lock at any file.
+func newFlock(path string) (*flock.Flock, error) {
+	if err := CheckRegular(path, NoFollow); err != nil {
+		return nil, err
+	}
+	return flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollowFlags)), nil
+}
+
+// LockWait takes path's lock exclusively, waiting up to wait for another
+// holder: config set serialises its read-modify-write on it, so that
+// concurrent edits never lose one another's keys.
+func LockWait(path string, wait time.Duration) (*Lock, error) {
+	fl, err := newFlock(path)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	ok, err := fl.TryLockContext(ctx, 5*time.Millisecond)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("another process has held %s for %s; try again, or see who holds it with 'fuser %s'", path, wait, path)
+	}
+	return &Lock{fl: fl}, nil
+}
+
 // Release drops the lock; the process exiting would too.
 func (l *Lock) Release() error {
 	if l == nil || l.fl == nil {
@@ -60,7 +95,10 @@ func (l *Lock) Release() error {
 // heldExclusively reports whether a daemon holds the lock now. It takes the
 // lock shared for an instant, so probes never get in each other's way.
 func heldExclusively(path string) (bool, error) {
-	fl := flock.New(path)
+	fl, err := newFlock(path)
+	if err != nil {
+		return false, err
+	}
 	ok, err := fl.TryRLock()
 	if err != nil {
 		return false, fmt.Errorf("checking the lock %s: %w", path, err)
@@ -75,7 +113,10 @@ func heldExclusively(path string) (bool, error) {
 // can start (and write a pid file) meanwhile. It reports false, without
 // running fn, when a daemon holds the lock.
 func withSharedLock(path string, fn func() error) (bool, error) {
-	fl := flock.New(path)
+	fl, err := newFlock(path)
+	if err != nil {
+		return false, err
+	}
 	ok, err := fl.TryRLock()
 	if err != nil {
 		return false, fmt.Errorf("checking the lock %s: %w", path, err)

@@ -20,6 +20,9 @@ func openShared(path string) (*os.File, error) {
 }
 
 func openWindows(path string, access, disposition uint32) (*os.File, error) {
+	if err := CheckRegular(path, NoFollow); err != nil {
+		return nil, err
+	}
 	p, err := windows.UTF16PtrFromString(path)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}

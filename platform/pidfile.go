@@ -18,7 +18,10 @@ type PidInfo struct {
 	Port      int       `json:"port"`
 	Version   string    `json:"version"`
 	Exe       string    `json:"exe"`
-	Manager   string    `json:"manager"`
+	// Start is the OS's mark of when the process started (ProcIdentity):
+	// with Exe, what tells the daemon from another process with its PID.
+	Start   string `json:"start,omitempty"`
+	Manager string `json:"manager"`
 	// Config is the config file the daemon loaded, Args the daemon's own
 	// flags (so restart can start the next one the same way).
 	Config string   `json:"config,omitempty"`
@@ -35,11 +38,15 @@ func WritePidFile(path string, info PidInfo) error {
 	return WriteFileAtomic(path, append(data, '\n'), 0o600)
 }
 
+// maxPidFile bounds what is read of daemon.pid: cco writes a few hundred
+// bytes.
+const maxPidFile = 64 << 10
+
 // ReadPidFile reads daemon.pid. A missing file is os.ErrNotExist; a file
 // that does not parse is reported as such.
 func ReadPidFile(path string) (PidInfo, error) {
 	var info PidInfo
-	data, err := os.ReadFile(path)
+	data, err := ReadRegular(path, maxPidFile, NoFollow)
 	if err != nil {
 		return info, err
 	}

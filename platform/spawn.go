@@ -3,6 +3,7 @@ package platform
 import (
 	"fmt"
 	"os/exec"
+	"time"
 )
 
 // SpawnOptions describe a detached child.
@@ -17,9 +18,10 @@ type SpawnOptions struct {
 // Child is a spawned, detached process. Until Done is closed it is not
 // reaped, so its PID cannot be reused and Kill is always safe.
 type Child struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error
+	cmd    *exec.Cmd
+	done   chan struct{}
+	err    error
+	report *startPipe
 }
 
 // SpawnDetached starts a process in its own session (Unix) or process group
@@ -38,10 +40,19 @@ func SpawnDetached(o SpawnOptions) (*Child, error) {
 	cmd.Stdout = log
 	cmd.Stderr = log
 	cmd.SysProcAttr = detachAttr()
-	if err := cmd.Start(); err != nil {
+	report, w, err := newStartPipe()
+	if err != nil {
+		return nil, fmt.Errorf("making the start pipe: %w", err)
+	}
+	passStartPipe(cmd, w)
+	err = cmd.Start()
+	w.Close() // the child has its own copy; ours would keep the pipe open
+	if err != nil {
+		report.r.Close()
 		return nil, fmt.Errorf("starting %s: %w", o.Exe, err)
 	}
-	c := &Child{cmd: cmd, done: make(chan struct{})}
+	go report.collect()
+	c := &Child{cmd: cmd, done: make(chan struct{}), report: report}
 	go func() {
 		c.err = cmd.Wait()
 		close(c.done)
@@ -57,6 +68,18 @@ func (c *Child) Done() <-chan struct{} { return c.done }
 
 // Err is how the child exited (valid once Done is closed).
 func (c *Child) Err() error { return c.err }
+
+// Report is what the child said about a failed start (through the start
+// pipe), "" when it said nothing. Call it once Done is closed: the pipe
+// ends with the child.
+func (c *Child) Report() string {
+	select {
+	case <-c.report.done:
+		return c.report.msg
+	case <-time.After(time.Second):
+		return "" // something the child started still holds the pipe
+	}
+}
 
 // Kill ends the child if it still runs.
 func (c *Child) Kill() error {

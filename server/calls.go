@@ -20,6 +20,7 @@ func (s *Server) writerStats() writerStats {
 // so nothing here waits on the database.
 func (s *Server) finishCall(c *call) {
 	cfg := s.Config()
+	c.model = cleanModel(c.model)
 	rec := analytics.Record{
 		Time: c.start, Path: c.path, Model: c.model, Status: c.status, Stream: c.stream, Cache: c.cache,
 		Latency: time.Since(c.start), TTFB: c.ttfb,

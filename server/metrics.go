@@ -21,6 +21,7 @@ type metrics struct {
 	tokens   *prometheus.CounterVec
 	cost     *prometheus.CounterVec
 	saved    *prometheus.CounterVec
+	models   modelLabels
 }
 
 // Upstream answers take from a fraction of a second to many minutes.
@@ -97,10 +98,7 @@ func (m *metrics) observeCall(c *call, costUSD *float64, savedUSD float64) {
 	if c.status != statusClientClosed {
 		m.latency.WithLabelValues(route, c.cache).Observe(time.Since(c.start).Seconds())
 	}
-	model := c.model
-	if model == "" {
-		model = "unknown"
-	}
+	model := m.models.label(c.model)
 	if c.cache == "hit" {
 		m.saved.WithLabelValues(model).Add(savedUSD)
 		return

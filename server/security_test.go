@@ -110,15 +110,31 @@ func TestTokenFile(t *testing.T) {
 	require.NoError(t, os.Chmod(path, 0o644))
 	again, err = EnsureToken(path, d.log)
 	require.NoError(t, err)
-	require.Equal(t, tok, again)
+	require.NotEqual(t, tok, again, "a token others could read may have been read: it is replaced")
 	fi, err = os.Stat(path)
 	require.NoError(t, err)
-	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "a token others could read is made private")
-	require.Contains(t, d.logs.String(), "readable by others")
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "the new token is private")
+	require.Contains(t, d.logs.String(), "readable by others and may have been read; replaced it")
+	tok = again
 
 	require.NoError(t, os.WriteFile(path, []byte("not a token"), 0o600))
 	again, err = EnsureToken(path, d.log)
 	require.NoError(t, err)
 	require.NotEqual(t, tok, again)
 	require.True(t, validToken(again))
+
+	// A link planted at the token's place is refused, and what it points
+	// to is neither read as the token nor chmodded.
+	planted := filepath.Join(t.TempDir(), "known-token")
+	known := strings.Repeat("ab", 32)
+	require.NoError(t, os.WriteFile(planted, []byte(known), 0o644))
+	link := filepath.Join(t.TempDir(), "daemon.token")
+	require.NoError(t, os.Symlink(planted, link))
+	_, err = EnsureToken(link, d.log)
+	require.ErrorContains(t, err, link+" is a symbolic link")
+	_, err = ReadToken(link)
+	require.ErrorContains(t, err, "is a symbolic link")
+	fi, err = os.Stat(planted)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o644), fi.Mode().Perm(), "the link's target is left alone")
 }

@@ -14,17 +14,22 @@ import (
 	"github.com/anthropics/cco/platform"
 )
 
+// maxTokenFile bounds what is read of daemon.token (cco writes 65 bytes).
+const maxTokenFile = 4 << 10
+
 // EnsureToken returns the control token kept at path, creating it (32
-// random bytes, hex, mode 0600) when missing. A token others could read is
-// made private again, and one that is not a token is replaced; both are
-// logged, because either means something touched the file.
+// random bytes, hex, mode 0600) when missing. A token others could read may
+// have been read, so it is replaced by a new one rather than made private
+// again; one that is not a token is replaced too. Both are logged, because
+// either means something touched the file. A symbolic link is refused: a
+// planted link would make cco accept a token its planter knows.
 func EnsureToken(path string, log *slog.Logger) (string, error) {
-	data, err := os.ReadFile(path)
+	data, err := platform.ReadRegular(path, maxTokenFile, platform.NoFollow)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return newToken(path)
 	case err != nil:
-		return "", fmt.Errorf("reading the control token %s: %w", path, err)
+		return "", fmt.Errorf("reading the control token: %w", err)
 	}
 	tok := strings.TrimSpace(string(data))
 	if !validToken(tok) {
@@ -32,16 +37,13 @@ func EnsureToken(path string, log *slog.Logger) (string, error) {
 		return newToken(path)
 	}
 	if runtime.GOOS != "windows" {
-		fi, err := os.Stat(path)
+		fi, err := os.Lstat(path)
 		if err != nil {
 			return "", fmt.Errorf("checking the control token %s: %w", path, err)
 		}
 		if fi.Mode().Perm()&0o077 != 0 {
-			log.Warn("the control token was readable by others; making it private (0600)", "path", path, "mode", fi.Mode().Perm().String())
-			if err := os.Chmod(path, 0o600); err != nil {
-				log.Warn("could not make the control token private; writing a new one", "path", path, "err", err)
-				return newToken(path)
-			}
+			log.Warn("the control token was readable by others and may have been read; replaced it with a new one (0600)", "path", path, "mode", fi.Mode().Perm().String())
+			return newToken(path)
 		}
 	}
 	return tok, nil
@@ -49,9 +51,9 @@ func EnsureToken(path string, log *slog.Logger) (string, error) {
 
 // ReadToken reads the token for a client (cco reload); it never creates one.
 func ReadToken(path string) (string, error) {
-	data, err := os.ReadFile(path)
+	data, err := platform.ReadRegular(path, maxTokenFile, platform.NoFollow)
 	if err != nil {
-		return "", fmt.Errorf("reading the control token %s: %w", path, err)
+		return "", fmt.Errorf("reading the control token: %w", err)
 	}
 	tok := strings.TrimSpace(string(data))
 	if !validToken(tok) {
@@ -67,7 +69,7 @@ func newToken(path string) (string, error) {
 	}
 	tok := hex.EncodeToString(b)
 	if err := platform.WriteFileAtomic(path, []byte(tok+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("writing the control token %s: %w", path, err)
+		return "", fmt.Errorf("creating the control token: %w", err)
 	}
 	return tok, nil
 }

@@ -171,6 +171,7 @@ func (s *Store) aggregate(ctx context.Context, tx *sql.Tx, lo, hi int64, st *Sta
 		}
 		return st.Models[i].Model < st.Models[j].Model
 	})
+	st.Models = foldModels(st.Models)
 	keys := make([]int64, 0, len(days))
 	for k := range days {
 		keys = append(keys, k)
@@ -180,6 +181,27 @@ func (s *Store) aggregate(ctx context.Context, tx *sql.Tx, lo, hi int64, st *Sta
 		st.Days = append(st.Days, *days[k])
 	}
 	return nil
+}
+
+// MaxModels bounds the per-model list: model names come from clients, and
+// a flood of made-up ones must not make the answer grow without bound.
+const MaxModels = 100
+
+// OtherModels names the row that sums the models past MaxModels.
+const OtherModels = "(other models)"
+
+// foldModels keeps the MaxModels-1 busiest models and sums the rest into
+// one row, so the totals still add up.
+func foldModels(models []ModelStats) []ModelStats {
+	if len(models) <= MaxModels {
+		return models
+	}
+	other := ModelStats{Model: OtherModels}
+	for i := MaxModels - 1; i < len(models); i++ {
+		other.add(&models[i].Totals)
+	}
+	other.finish()
+	return append(models[:MaxModels-1], other)
 }
 
 func (t *Totals) add(o *Totals) {

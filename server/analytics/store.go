@@ -32,6 +32,9 @@ func openStore(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating the directory of the usage database %s: %w", path, err)
 	}
+	if err := makePrivate(path); err != nil {
+		return nil, err
+	}
 	db, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("opening the usage database %s: %w", path, err)
@@ -45,11 +48,30 @@ func openStore(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("preparing the usage database %s: %w", path, err)
 	}
-	_ = os.Chmod(path, 0o600)
 	if fi, err := os.Stat(path); err == nil {
 		s.file = fi
 	}
 	return s, nil
+}
+
+// makePrivate creates the database file 0600 before SQLite opens it, or
+// makes an existing one private: SQLite creates its -wal and -shm files
+// with the database file's mode, so a file it created itself (0644) would
+// leave the usage journal readable by others from the first run on.
+func makePrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("creating the usage database %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("making the usage database %s private: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // OpenReadOnly opens an existing database for queries only (cco stats when

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -117,4 +118,27 @@ func TestParseRange(t *testing.T) {
 	require.ErrorContains(t, err, "since: \"yesterday\" is neither an RFC 3339 time")
 	_, _, err = ParseRange("1h", "2h", now)
 	require.ErrorContains(t, err, "must be before until")
+}
+
+func TestStatsFoldModelsPastTheBound(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "a.db"))
+	require.NoError(t, err)
+	defer s.Close()
+	now := time.Now()
+	var recs []Record
+	for i := range MaxModels + 50 {
+		recs = append(recs, Record{Time: now, Path: "/v1/messages", Model: fmt.Sprintf("m-%03d", i), Status: 200, Cache: "miss", InputTokens: 1})
+	}
+	require.NoError(t, s.Insert(context.Background(), recs))
+	st, err := s.Stats(context.Background(), now.Add(-time.Hour), now.Add(time.Hour))
+	require.NoError(t, err)
+	require.Len(t, st.Models, MaxModels)
+	last := st.Models[MaxModels-1]
+	require.Equal(t, OtherModels, last.Model)
+	require.EqualValues(t, 51, last.Requests)
+	var sum int64
+	for _, m := range st.Models {
+		sum += m.Requests
+	}
+	require.EqualValues(t, st.Totals.Requests, sum, "the folded list still adds up to the totals")
 }

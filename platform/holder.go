@@ -1,0 +1,8 @@
+package platform
+
+import "errors"
+
+// ErrHolderUnknown means the lock is held but this OS cannot say by whom
+// (only Linux can, through /proc/locks): the daemon's identity must then
+// come from the daemon itself (its token-proved answer).
+var ErrHolderUnknown = errors.New("the lock is held, but the OS does not say by which process")

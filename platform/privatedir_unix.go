@@ -1,0 +1,41 @@
+//go:build unix
+
+package platform
+
+import (
+	"fmt"
+	"os"
+	"os/user"
+	"strconv"
+	"syscall"
+)
+
+// CheckPrivateDir refuses, the way ssh refuses a loose ~/.ssh, a directory
+// that another user owns or that group or others may write: they could
+// replace the token, the pid file or the lock there. It never changes the
+// directory's mode: a shared directory chmodded by cco (CCO_HOME=/tmp as
+// root) would lock every other user out of it.
+func CheckPrivateDir(dir string, fi os.FileInfo) error {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	if uid := os.Getuid(); int(st.Uid) != uid {
+		return fmt.Errorf("CCO_HOME %s is owned by %s, not by you (%s); set CCO_HOME to a directory of your own (unset it for ~/.cco)",
+			dir, userName(st.Uid), userName(uint32(uid)))
+	}
+	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+		return fmt.Errorf("CCO_HOME %s is writable by group or others (mode %s), who could replace cco's token, pid file or lock there; "+
+			"use a directory only you can write (unset CCO_HOME for ~/.cco), or, if it is yours alone, run 'chmod go-w %s'",
+			dir, fi.Mode().String(), dir)
+	}
+	return nil
+}
+
+func userName(uid uint32) string {
+	id := strconv.FormatUint(uint64(uid), 10)
+	if u, err := user.LookupId(id); err == nil {
+		return fmt.Sprintf("%s (uid %s)", u.Username, id)
+	}
+	return "uid " + id
+}
