@@ -18,7 +18,7 @@ FUZZTIME_SHORT ?= 20000x
 FUZZ_TARGETS := config/FuzzLoad server/FuzzSSEReader server/FuzzCacheKey
 BENCH_RUNS ?= 10
 
-.PHONY: all build run test fmt-check vet unit e2e cross bench bench-smoke fuzz fuzz-short reliability clean
+.PHONY: all build run test fmt-check vet unit e2e cross bench bench-smoke fuzz fuzz-short reliability prices clean
 
 all: build
 
@@ -97,6 +97,20 @@ reliability:
 	grep '^reliability: ' bin/reliability.log; grep -A1 -- '--- SKIP' bin/reliability.log || true; \
 	[ "$$rc" = 0 ] && echo "reliability: all cases passed" || echo "reliability: FAILED (exit $$rc; see bin/reliability.log)"; \
 	exit $$rc
+
+# prices rewrites server/prices/anthropic.json (the price snapshot) and its
+# golden cases from the pinned @pydantic/genai-prices, installed with npm
+# into a temporary directory; the version's npm publish time dates the
+# snapshot. Only this target needs node; `make test` checks the committed
+# files. After a bump, `go test ./server/prices/` says what changed.
+PRICES_PKG ?= @pydantic/genai-prices@0.1.8
+
+prices:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm install --no-audit --no-fund $(PRICES_PKG) >/dev/null && \
+	 npm view --json $(PRICES_PKG) time > time.json) && \
+	node scripts/prices/snapshot.mjs --pkg "$$tmp/node_modules/@pydantic/genai-prices" \
+		--npm-time "$$tmp/time.json" --out server/prices
 
 clean:
 	rm -rf bin

@@ -42,7 +42,7 @@ type Config struct {
 	HealthCheckInterval time.Duration
 	MaxBodySize         int64
 
-	// Prices overrides the built-in price table, by model family.
+	// Prices overrides the price dataset, by model family.
 	Prices map[string]Price
 
 	Home    string            // CCO_HOME
@@ -52,11 +52,14 @@ type Config struct {
 }
 
 // Price is the cost of a model family in US dollars per million tokens.
+// CacheWrite is the 5-minute cache write; CacheWrite1h, the 1-hour one, is
+// nil when not configured (server/prices then charges 2x Input).
 type Price struct {
-	Input      float64 `json:"input"`
-	Output     float64 `json:"output"`
-	CacheRead  float64 `json:"cache_read"`
-	CacheWrite float64 `json:"cache_write"`
+	Input        float64  `json:"input"`
+	Output       float64  `json:"output"`
+	CacheRead    float64  `json:"cache_read"`
+	CacheWrite   float64  `json:"cache_write"`
+	CacheWrite1h *float64 `json:"cache_write_1h,omitempty"`
 }
 
 // ErrInvalid marks every configuration error, so callers can map it to the

@@ -192,12 +192,21 @@ func TestPrices(t *testing.T) {
 	c, err := Load(Options{})
 	require.NoError(t, err)
 	assert.Equal(t, Price{Input: 3, Output: 15.5, CacheRead: 0.3, CacheWrite: 3.75}, c.Prices["claude-sonnet"])
+	assert.Nil(t, c.Prices["claude-sonnet"].CacheWrite1h, "an absent 1-hour price is told apart from a zero one")
 
-	writeConfig(t, home, "[prices.opus]\ninput = -1\nouptut = 2\n")
+	writeConfig(t, home, "[prices.\"claude-sonnet\"]\ninput = 3\ncache_write_1h = 0\n[prices.haiku]\ncache_write_1h = 1.5\n")
+	c, err = Load(Options{})
+	require.NoError(t, err)
+	zero, one5 := 0.0, 1.5
+	assert.Equal(t, Price{Input: 3, CacheWrite1h: &zero}, c.Prices["claude-sonnet"])
+	assert.Equal(t, Price{CacheWrite1h: &one5}, c.Prices["haiku"])
+
+	writeConfig(t, home, "[prices.opus]\ninput = -1\nouptut = 2\ncache_write_1h = \"x\"\n")
 	_, err = Load(Options{})
 	require.ErrorIs(t, err, ErrInvalid)
 	assert.Contains(t, err.Error(), "prices.opus.input")
 	assert.Contains(t, err.Error(), "prices.opus.ouptut: unknown field")
+	assert.Contains(t, err.Error(), "prices.opus.cache_write_1h")
 }
 
 func TestHomeIsAFile(t *testing.T) {

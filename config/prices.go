@@ -8,7 +8,8 @@ import (
 )
 
 // parsePrices reads the optional [prices."family"] tables, each with input,
-// output, cache_read and cache_write in US dollars per million tokens.
+// output, cache_read, cache_write and cache_write_1h in US dollars per
+// million tokens.
 func parsePrices(file string, v *viper.Viper) (map[string]Price, []error) {
 	raw, ok := v.AllSettings()["prices"].(map[string]any)
 	if !ok {
@@ -21,7 +22,7 @@ func parsePrices(file string, v *viper.Viper) (map[string]Price, []error) {
 		families = append(families, f)
 	}
 	sort.Strings(families)
-	const allowed = "input, output, cache_read, cache_write: numbers >= 0 (US dollars per million tokens)"
+	const allowed = "input, output, cache_read, cache_write, cache_write_1h: numbers >= 0 (US dollars per million tokens)"
 	for _, family := range families {
 		t, ok := raw[family].(map[string]any)
 		if !ok {
@@ -45,6 +46,8 @@ func parsePrices(file string, v *viper.Viper) (map[string]Price, []error) {
 				p.CacheRead = f
 			case "cache_write":
 				p.CacheWrite = f
+			case "cache_write_1h":
+				p.CacheWrite1h = &f
 			default:
 				errs = append(errs, &Error{Where: file, Key: key, Msg: "unknown field", Allowed: allowed})
 			}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/anthropics/cco/server/prices"
 )
 
 // cachedResponse is a complete, successful upstream answer.
@@ -21,7 +23,7 @@ type cachedResponse struct {
 	body   []byte
 	stream bool
 	model  string
-	usage  usage
+	usage  prices.Usage
 }
 
 // size is what the entry counts against cache_size: the bytes of the

@@ -25,9 +25,8 @@ func (s *Server) finishCall(c *call) {
 		Time: c.start, Path: c.path, Model: c.model, Status: c.status, Stream: c.stream, Cache: c.cache,
 		Latency: time.Since(c.start), TTFB: c.ttfb,
 	}
-	c.usage.fill(&rec)
-	if p, ok := s.price(cfg, c.model); ok {
-		v := cost(p, c.usage)
+	fillUsage(c.usage, &rec)
+	if v, ok := s.cost(cfg, c.model, c.usage, c.start); ok {
 		if c.cache == "hit" {
 			rec.SavedUSD, v = v, 0
 		}
@@ -39,6 +38,6 @@ func (s *Server) finishCall(c *call) {
 	s.metrics.observeCall(c, rec.CostUSD, rec.SavedUSD)
 	// Figures only: never headers, keys or bodies.
 	s.log.Debug("proxied", "path", c.path, "status", c.status, "cache", c.cache, "model", c.model,
-		"stream", c.stream, "input_tokens", c.usage.Input, "output_tokens", c.usage.Output,
+		"stream", c.stream, "input_tokens", c.usage.InputTokens, "output_tokens", c.usage.OutputTokens,
 		"latency_ms", rec.Latency.Milliseconds(), "ttfb_ms", c.ttfb.Milliseconds())
 }

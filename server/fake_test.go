@@ -12,10 +12,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/anthropics/cco/server/prices"
 )
 
-// fakeUsage is what the fake upstream reports for every answer.
-var fakeUsage = usage{Input: 12, Output: 7, CacheRead: 3, CacheCreation: 2}
+// fakeUsage is what the fake upstream reports for every answer: one
+// 5-minute and one 1-hour cache write, and a web search.
+var fakeUsage = prices.Usage{InputTokens: 12, OutputTokens: 7, CacheReadInputTokens: 3, CacheCreationInputTokens: 2,
+	CacheCreation5mInputTokens: 1, CacheCreation1hInputTokens: 1, WebSearchRequests: 1}
 
 // fakeUpstream speaks enough of the Messages API for the proxy: JSON and
 // SSE answers with usage. A request's "metadata.user_id" picks a behaviour:
@@ -107,8 +111,9 @@ func (f *fakeUpstream) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"id":"msg_fake","type":"message","role":"assistant","model":%q,"content":[{"type":"text","text":%q}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":%d,"output_tokens":%d,"cache_read_input_tokens":%d,"cache_creation_input_tokens":%d}}`,
-			req.Model, text, fakeUsage.Input, fakeUsage.Output, fakeUsage.CacheRead, fakeUsage.CacheCreation)
+		fmt.Fprintf(w, `{"id":"msg_fake","type":"message","role":"assistant","model":%q,"content":[{"type":"text","text":%q}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":%d,"output_tokens":%d,"cache_read_input_tokens":%d,"cache_creation_input_tokens":%d,"cache_creation":{"ephemeral_5m_input_tokens":%d,"ephemeral_1h_input_tokens":%d},"server_tool_use":{"web_search_requests":%d}}}`,
+			req.Model, text, fakeUsage.InputTokens, fakeUsage.OutputTokens, fakeUsage.CacheReadInputTokens, fakeUsage.CacheCreationInputTokens,
+			fakeUsage.CacheCreation5mInputTokens, fakeUsage.CacheCreation1hInputTokens, fakeUsage.WebSearchRequests)
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -118,8 +123,9 @@ func (f *fakeUpstream) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, data)
 		_ = rc.Flush()
 	}
-	send("message_start", fmt.Sprintf(`{"type":"message_start","message":{"id":"msg_fake","type":"message","role":"assistant","model":%q,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":%d,"output_tokens":1,"cache_read_input_tokens":%d,"cache_creation_input_tokens":%d}}}`,
-		req.Model, fakeUsage.Input, fakeUsage.CacheRead, fakeUsage.CacheCreation))
+	send("message_start", fmt.Sprintf(`{"type":"message_start","message":{"id":"msg_fake","type":"message","role":"assistant","model":%q,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":%d,"output_tokens":1,"cache_read_input_tokens":%d,"cache_creation_input_tokens":%d,"cache_creation":{"ephemeral_5m_input_tokens":%d,"ephemeral_1h_input_tokens":%d}}}}`,
+		req.Model, fakeUsage.InputTokens, fakeUsage.CacheReadInputTokens, fakeUsage.CacheCreationInputTokens,
+		fakeUsage.CacheCreation5mInputTokens, fakeUsage.CacheCreation1hInputTokens))
 	send("content_block_start", `{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`)
 	fmt.Fprint(w, ": keep-alive comment\n\n")
 	send("ping", `{"type": "ping"}`)
@@ -139,7 +145,8 @@ func (f *fakeUpstream) serve(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}
 	send("content_block_stop", `{"type":"content_block_stop","index":0}`)
-	send("message_delta", fmt.Sprintf(`{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":%d}}`, fakeUsage.Output))
+	send("message_delta", fmt.Sprintf(`{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":%d,"server_tool_use":{"web_search_requests":%d}}}`,
+		fakeUsage.OutputTokens, fakeUsage.WebSearchRequests))
 	send("message_stop", `{"type":"message_stop"}`)
 }
 

@@ -106,7 +106,7 @@ func (m *metrics) observeCall(c *call, costUSD *float64, savedUSD float64) {
 	for _, t := range [...]struct {
 		typ string
 		n   int64
-	}{{"input", c.usage.Input}, {"output", c.usage.Output}, {"cache_read", c.usage.CacheRead}, {"cache_creation", c.usage.CacheCreation}} {
+	}{{"input", c.usage.InputTokens}, {"output", c.usage.OutputTokens}, {"cache_read", c.usage.CacheReadInputTokens}, {"cache_creation", c.usage.CacheCreationInputTokens}} {
 		if t.n > 0 {
 			m.tokens.WithLabelValues(model, t.typ).Add(float64(t.n))
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/anthropics/cco/config"
+	"github.com/anthropics/cco/server/prices"
 )
 
 // call is what the proxy learns about one request, for analytics, metrics
@@ -23,7 +24,7 @@ type call struct {
 	stream bool
 	cache  string // hit, miss or bypass
 	ttfb   time.Duration
-	usage  usage
+	usage  prices.Usage
 	shared bool // answered by another request's upstream call
 	abort  bool // the answer was cut short: break the connection
 }

@@ -30,7 +30,7 @@ func TestOfficialSDKThroughCCO(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, direct.Content[0].Text, proxied.Content[0].Text)
 	require.NotEmpty(t, proxied.Content[0].Text)
-	require.EqualValues(t, fakeUsage.Input, proxied.Usage.InputTokens)
+	require.EqualValues(t, fakeUsage.InputTokens, proxied.Usage.InputTokens)
 
 	stream := func(base string) anthropic.Message {
 		s := client(base).Messages.NewStreaming(ctx, params)
@@ -45,7 +45,7 @@ func TestOfficialSDKThroughCCO(t *testing.T) {
 	sp := stream(d.url)
 	require.Equal(t, sd.Content[0].Text, sp.Content[0].Text)
 	require.NotEmpty(t, sp.Content[0].Text)
-	require.EqualValues(t, fakeUsage.Output, sp.Usage.OutputTokens)
+	require.EqualValues(t, fakeUsage.OutputTokens, sp.Usage.OutputTokens)
 	sc := stream(d.url) // again: from the cache, still a stream
 	require.Equal(t, sd.Content[0].Text, sc.Content[0].Text)
 
@@ -55,7 +55,7 @@ func TestOfficialSDKThroughCCO(t *testing.T) {
 	require.EqualValues(t, 1, st.Totals.CacheHits)
 	for _, c := range st.Recent {
 		require.Equal(t, string(anthropic.ModelClaudeSonnet4_5_20250929), c.Model)
-		require.Equal(t, fakeUsage.Input, c.InputTokens)
-		require.Equal(t, fakeUsage.Output, c.OutputTokens)
+		require.Equal(t, fakeUsage.InputTokens, c.InputTokens)
+		require.Equal(t, fakeUsage.OutputTokens, c.OutputTokens)
 	}
 }

@@ -40,10 +40,10 @@ func TestAnalyticsRowsMatchUpstreamUsage(t *testing.T) {
 	for i, c := range st.Recent {
 		require.Equal(t, model, c.Model)
 		require.Equal(t, 200, c.Status)
-		require.Equal(t, fakeUsage.Input, c.InputTokens, "row %d", i)
-		require.Equal(t, fakeUsage.Output, c.OutputTokens, "row %d", i)
-		require.Equal(t, fakeUsage.CacheRead, c.CacheReadTokens, "row %d", i)
-		require.Equal(t, fakeUsage.CacheCreation, c.CacheCreationTokens, "row %d", i)
+		require.Equal(t, fakeUsage.InputTokens, c.InputTokens, "row %d", i)
+		require.Equal(t, fakeUsage.OutputTokens, c.OutputTokens, "row %d", i)
+		require.Equal(t, fakeUsage.CacheReadInputTokens, c.CacheReadTokens, "row %d", i)
+		require.Equal(t, fakeUsage.CacheCreationInputTokens, c.CacheCreationTokens, "row %d", i)
 		require.NotNil(t, c.CostUSD)
 	}
 	require.Equal(t, "hit", st.Recent[0].Cache)
@@ -53,8 +53,11 @@ func TestAnalyticsRowsMatchUpstreamUsage(t *testing.T) {
 	require.True(t, st.Recent[1].Stream)
 	require.False(t, st.Recent[2].Stream)
 
-	// Sonnet 4.5: 12 in x $3 + 7 out x $15 + 3 read x $0.30 + 2 write x $3.75, per million.
-	one := (12*3 + 7*15 + 3*0.30 + 2*3.75) / 1e6
+	// Sonnet 4.5, per million tokens: 12 in x $3 + 7 out x $15 + 3 read x
+	// $0.30 + one 5-minute write x $3.75 + one 1-hour write x $6; and one
+	// web search at $10 a thousand. Both the JSON answer and the stream
+	// (split in message_start, searches in message_delta) report them all.
+	one := (12*3+7*15+3*0.30+1*3.75+1*6)/1e6 + 1*10.0/1000
 	require.InDelta(t, one, *st.Recent[1].CostUSD, 1e-12)
 	tot := st.Totals
 	require.EqualValues(t, 3, tot.Requests)
@@ -102,5 +105,7 @@ func TestUnknownModelHasNoCost(t *testing.T) {
 	st := getStats(t, d, "?since=1h")
 	require.Nil(t, st.Recent[1].CostUSD)
 	require.NotNil(t, st.Recent[0].CostUSD)
-	require.InDelta(t, (12*1+7*2)/1e6, *st.Recent[0].CostUSD, 1e-12)
+	// The override sets no cache prices: reads and 5-minute writes cost
+	// nothing, the 1-hour write 2x input, and it cannot price the search.
+	require.InDelta(t, (12*1+7*2+1*2)/1e6, *st.Recent[0].CostUSD, 1e-12)
 }

@@ -4,55 +4,52 @@ import (
 	"encoding/json"
 
 	"github.com/anthropics/cco/server/analytics"
+	"github.com/anthropics/cco/server/prices"
 )
 
-// usage is the token accounting of one Messages API answer.
-type usage struct {
-	Input         int64 `json:"input_tokens"`
-	Output        int64 `json:"output_tokens"`
-	CacheRead     int64 `json:"cache_read_input_tokens"`
-	CacheCreation int64 `json:"cache_creation_input_tokens"`
-}
-
-// merge takes the figures u2 reports. message_delta repeats the cumulative
-// counts it knows, and may leave out the ones message_start gave.
-func (u *usage) merge(u2 *usage) {
+// mergeUsage takes the figures u2 reports. message_delta repeats the
+// cumulative counts it knows, and may leave out the ones message_start
+// gave.
+func mergeUsage(u, u2 *prices.Usage) {
 	if u2 == nil {
 		return
 	}
-	if u2.Input > 0 {
-		u.Input = u2.Input
-	}
-	if u2.Output > 0 {
-		u.Output = u2.Output
-	}
-	if u2.CacheRead > 0 {
-		u.CacheRead = u2.CacheRead
-	}
-	if u2.CacheCreation > 0 {
-		u.CacheCreation = u2.CacheCreation
+	for _, f := range [...]struct{ dst, src *int64 }{
+		{&u.InputTokens, &u2.InputTokens},
+		{&u.OutputTokens, &u2.OutputTokens},
+		{&u.CacheReadInputTokens, &u2.CacheReadInputTokens},
+		{&u.CacheCreationInputTokens, &u2.CacheCreationInputTokens},
+		{&u.CacheCreation5mInputTokens, &u2.CacheCreation5mInputTokens},
+		{&u.CacheCreation1hInputTokens, &u2.CacheCreation1hInputTokens},
+		{&u.WebSearchRequests, &u2.WebSearchRequests},
+	} {
+		if *f.src > 0 {
+			*f.dst = *f.src
+		}
 	}
 }
 
-func (u usage) fill(r *analytics.Record) {
-	r.InputTokens, r.OutputTokens = u.Input, u.Output
-	r.CacheReadTokens, r.CacheCreationTokens = u.CacheRead, u.CacheCreation
+func fillUsage(u prices.Usage, r *analytics.Record) {
+	r.InputTokens, r.OutputTokens = u.InputTokens, u.OutputTokens
+	r.CacheReadTokens, r.CacheCreationTokens = u.CacheReadInputTokens, u.CacheCreationInputTokens
 }
 
 // meter reads the model and usage from a response as it passes: a JSON
 // body at its end, or a stream event by event.
 type meter struct {
 	model    string
-	usage    usage
+	usage    prices.Usage
 	complete bool // a stream ended with message_stop
 	failed   bool // a stream carried an error event
 }
 
-// jsonBody reads a whole JSON response ({"model", "usage"}).
+// jsonBody reads a whole JSON response ({"model", "usage"}); prices.Usage
+// reads the usage fields pricing needs, the cache-write split and web
+// searches included.
 func (m *meter) jsonBody(body []byte) {
 	var msg struct {
-		Model string `json:"model"`
-		Usage *usage `json:"usage"`
+		Model string        `json:"model"`
+		Usage *prices.Usage `json:"usage"`
 	}
 	if json.Unmarshal(body, &msg) != nil {
 		return
@@ -60,7 +57,7 @@ func (m *meter) jsonBody(body []byte) {
 	if msg.Model != "" {
 		m.model = msg.Model
 	}
-	m.usage.merge(msg.Usage)
+	mergeUsage(&m.usage, msg.Usage)
 }
 
 // event reads one server-sent event of a Messages stream.
@@ -70,22 +67,22 @@ func (m *meter) event(raw []byte) {
 	case "message_start":
 		var d struct {
 			Message struct {
-				Model string `json:"model"`
-				Usage *usage `json:"usage"`
+				Model string        `json:"model"`
+				Usage *prices.Usage `json:"usage"`
 			} `json:"message"`
 		}
 		if json.Unmarshal(ev.Data, &d) == nil {
 			if d.Message.Model != "" {
 				m.model = d.Message.Model
 			}
-			m.usage.merge(d.Message.Usage)
+			mergeUsage(&m.usage, d.Message.Usage)
 		}
 	case "message_delta":
 		var d struct {
-			Usage *usage `json:"usage"`
+			Usage *prices.Usage `json:"usage"`
 		}
 		if json.Unmarshal(ev.Data, &d) == nil {
-			m.usage.merge(d.Usage)
+			mergeUsage(&m.usage, d.Usage)
 		}
 	case "message_stop":
 		m.complete = true
