@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/anthropics/cco/client"
 	"github.com/anthropics/cco/config"
 	"github.com/anthropics/cco/platform"
 )
@@ -17,6 +18,7 @@ import (
 type lifecycle struct {
 	cfg     *config.Config
 	manager string
+	version string
 	args    []string
 	lock    *platform.Lock
 	wrote   bool
@@ -24,7 +26,7 @@ type lifecycle struct {
 
 // acquireLifecycle takes CCO_HOME/daemon.lock, or explains who holds it.
 // args are the daemon's flags, recorded in the pid file for restart.
-func acquireLifecycle(cfg *config.Config, manager string, args []string) (*lifecycle, error) {
+func acquireLifecycle(cfg *config.Config, manager string, args []string, version string) (*lifecycle, error) {
 	lock, err := platform.AcquireLock(cfg.LockPath())
 	if errors.Is(err, platform.ErrLocked) {
 		return nil, alreadyRunningError(cfg)
@@ -39,14 +41,17 @@ func acquireLifecycle(cfg *config.Config, manager string, args []string) (*lifec
 		lock.Release()
 		return nil, err
 	}
-	return &lifecycle{cfg: cfg, manager: manager, args: args, lock: lock}, nil
+	return &lifecycle{cfg: cfg, manager: manager, version: version, args: args, lock: lock}, nil
 }
 
+// alreadyRunningError wraps platform.ErrLocked: the run verb must not
+// record it as this daemon's failure (it is the other one's success).
 func alreadyRunningError(cfg *config.Config) error {
-	if info, err := platform.ReadPidFile(cfg.PidPath()); err == nil {
-		return fmt.Errorf("already running (pid %d, %s); stop it with 'cco stop' or use another CCO_HOME", info.PID, infoURL(info))
+	paths := cfg.Paths()
+	if info, err := platform.ReadPidFile(paths.Pid); err == nil {
+		return fmt.Errorf("%w: cco is already running (pid %d, %s); stop it with 'cco stop' or use another CCO_HOME", platform.ErrLocked, info.PID, client.For(info, paths).URL())
 	}
-	return fmt.Errorf("already running: another cco daemon holds %s and is starting; see 'cco status'", cfg.LockPath())
+	return fmt.Errorf("%w: another cco daemon holds %s and is starting; see 'cco status'", platform.ErrLocked, paths.Lock)
 }
 
 // listening records the daemon in daemon.pid, with the port actually bound.
@@ -66,7 +71,7 @@ func (l *lifecycle) listening(addr net.Addr) error {
 	}
 	info := platform.PidInfo{
 		PID: os.Getpid(), StartedAt: time.Now().UTC().Truncate(time.Millisecond),
-		Host: l.cfg.Host, Port: port, Version: version, Exe: self.Exe, Start: self.Start, Manager: l.manager,
+		Host: l.cfg.Host, Port: port, Version: l.version, Exe: self.Exe, Start: self.Start, Manager: l.manager,
 		Config: l.cfg.File, Args: l.args,
 	}
 	if err := platform.WritePidFile(l.cfg.PidPath(), info); err != nil {
@@ -86,9 +91,4 @@ func (l *lifecycle) release() {
 		_ = platform.RemovePidFile(l.cfg.PidPath())
 	}
 	_ = l.lock.Release()
-}
-
-// infoURL is the URL a daemon described by info answers on.
-func infoURL(info platform.PidInfo) string {
-	return (&config.Config{Host: info.Host, Port: info.Port}).URL()
 }

@@ -125,11 +125,35 @@ func (c *Config) DatabasePath() string {
 // Value is the effective value of a key as cco shows it.
 func (c *Config) Value(name string) string { return c.raw[name] }
 
-// Paths of the files cco keeps in CCO_HOME.
-func (c *Config) LogPath() string   { return filepath.Join(c.Home, "daemon.log") }
-func (c *Config) PidPath() string   { return filepath.Join(c.Home, "daemon.pid") }
-func (c *Config) LockPath() string  { return filepath.Join(c.Home, "daemon.lock") }
-func (c *Config) TokenPath() string { return filepath.Join(c.Home, "daemon.token") }
+// Paths are the files cco keeps in CCO_HOME. They need no valid
+// configuration, so that stop, status and logs work with a broken config
+// file.
+type Paths struct {
+	Home     string
+	Config   string // the default config file (--config may name another)
+	Lock     string // held by the running daemon for its whole life
+	Pid      string // what the running daemon says about itself
+	Log      string
+	Token    string // the control endpoints' secret
+	LastExit string // why the last run failed, written by the daemon
+}
+
+// PathsIn are the files in home.
+func PathsIn(home string) Paths {
+	return Paths{
+		Home: home, Config: DefaultFile(home), Lock: filepath.Join(home, "daemon.lock"),
+		Pid: filepath.Join(home, "daemon.pid"), Log: filepath.Join(home, "daemon.log"),
+		Token: filepath.Join(home, "daemon.token"), LastExit: filepath.Join(home, "daemon.exit"),
+	}
+}
+
+// Paths are the files in this configuration's CCO_HOME.
+func (c *Config) Paths() Paths { return PathsIn(c.Home) }
+
+func (c *Config) LogPath() string   { return c.Paths().Log }
+func (c *Config) PidPath() string   { return c.Paths().Pid }
+func (c *Config) LockPath() string  { return c.Paths().Lock }
+func (c *Config) TokenPath() string { return c.Paths().Token }
 
 // HomeDir resolves CCO_HOME: the variable when set, else ~/.cco.
 func HomeDir() (string, error) {
@@ -150,14 +174,25 @@ func HomeDir() (string, error) {
 // EnsureHome creates CCO_HOME (mode 0700) when it is missing. One that
 // exists is used as it is, never chmodded, and refused when it is not a
 // directory, belongs to another user, or is writable by group or others
-// (platform.CheckPrivateDir says why).
+// (platform.CheckPrivateDir says why). It checks what it created too, so
+// a directory someone else made at that moment is not taken for ours.
 func EnsureHome(dir string) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return fmt.Errorf("creating the parent of CCO_HOME %s: %w", dir, err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("creating CCO_HOME %s: %w", dir, err)
+	}
+	return CheckHome(dir)
+}
+
+// CheckHome applies EnsureHome's rules to a CCO_HOME that exists, creating
+// nothing: verbs that only look (status, stop) must not write into a
+// directory others control either. A missing CCO_HOME passes.
+func CheckHome(dir string) error {
 	fi, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("creating CCO_HOME %s: %w", dir, err)
-		}
 		return nil
 	case err != nil:
 		return fmt.Errorf("checking CCO_HOME %s: %w", dir, err)

@@ -88,16 +88,45 @@ func edit(file string, create bool, change func([]string) []string) (bool, error
 
 // editTarget is the file an edit replaces: file itself, or what a link at
 // file points to (an atomic rename over the link would replace the link).
+// Only the user's own files are edited: a link another user planted, or
+// one pointing at another user's file, would make cco (perhaps as root)
+// rewrite a file its owner never asked it to, and take it over.
 func editTarget(file string) (string, error) {
 	fi, err := os.Lstat(file)
 	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
-		return file, nil
+		return file, ownFile(file, fi, err)
+	}
+	if !platform.OwnedByMe(fi) {
+		return "", &Error{Where: file, Msg: "is a link that belongs to " + platform.Owner(fi) + "; cco edits only your own files: remove it"}
 	}
 	target, err := filepath.EvalSymlinks(file)
 	if err != nil {
 		return "", &Error{Where: file, Msg: fmt.Sprintf("is a link that cannot be followed: %v", err)}
 	}
-	return target, nil
+	tfi, err := os.Stat(target)
+	return target, ownFile(target, tfi, err)
+}
+
+// ownFile refuses an existing file that is not a regular file, or not the
+// user's; a missing one is created.
+func ownFile(path string, fi os.FileInfo, statErr error) error {
+	if errors.Is(statErr, os.ErrNotExist) {
+		return nil
+	}
+	if statErr != nil {
+		return fmt.Errorf("checking %s: %w", path, statErr)
+	}
+	if err := platform.CheckRegular(path, platform.FollowLinks); err != nil {
+		var fe *platform.FileError
+		if errors.As(err, &fe) {
+			return &Error{Where: path, Msg: strings.TrimPrefix(fe.Error(), path+" ")}
+		}
+		return err
+	}
+	if !platform.OwnedByMe(fi) {
+		return &Error{Where: path, Msg: "belongs to " + platform.Owner(fi) + "; cco edits only your own files"}
+	}
+	return nil
 }
 
 // validateBytes checks file contents alone: syntax, unknown keys, values.

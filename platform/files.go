@@ -25,10 +25,9 @@ func LaunchAgentsDir(home string) string {
 	return filepath.Join(home, "Library", "LaunchAgents")
 }
 
-// installFile renders the service file and writes it when it differs from
-// what is there, saying what changed. facts reads a file into comparable
-// key/value lines.
-func installFile(path string, render Renderer, s ServiceSettings, facts func([]byte) (map[string]string, error)) (InstallResult, []byte, error) {
+// compareFile renders the service file and says how it differs from the
+// one at path, without writing anything; want is the rendered file.
+func compareFile(path string, render Renderer, s ServiceSettings, facts func([]byte) (map[string]string, error)) (InstallResult, []byte, error) {
 	var buf bytes.Buffer
 	if err := render(&buf, s); err != nil {
 		return InstallResult{}, nil, err
@@ -37,12 +36,11 @@ func installFile(path string, render Renderer, s ServiceSettings, facts func([]b
 	old, err := os.ReadFile(path)
 	var res InstallResult
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, os.ErrNotExist):
 		res.Created = true
 	case err != nil:
 		return res, nil, fmt.Errorf("reading the installed service file: %w", err)
 	case bytes.Equal(old, want):
-		return res, want, nil
 	default:
 		oldFacts, oerr := facts(old)
 		newFacts, nerr := facts(want)
@@ -51,12 +49,6 @@ func installFile(path string, render Renderer, s ServiceSettings, facts func([]b
 		} else if res.Changes = diffFacts(oldFacts, newFacts); len(res.Changes) == 0 {
 			res.Changes = []string{"formatting only"}
 		}
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return InstallResult{}, nil, fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
-	}
-	if err := WriteFileAtomic(path, want, 0o644); err != nil {
-		return InstallResult{}, nil, err
 	}
 	return res, want, nil
 }

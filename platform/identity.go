@@ -73,6 +73,10 @@ type Daemon struct {
 	PidFileWrong bool
 	PidFilePID   int
 	How          string // how it was established, for messages
+	// ByKernel: the OS named the lock holder. Otherwise the pid file's
+	// PID merely runs what the file records, and the caller must also
+	// have the daemon prove it knows CCO_HOME's token (client.Prove).
+	ByKernel bool
 }
 
 // Identify establishes which process is the daemon that holds lockPath,
@@ -105,18 +109,19 @@ var ErrNotLocked = errors.New("no daemon holds the lock")
 // identifyHolder checks the kernel's answer against the pid file. When they
 // disagree, the holder is the daemon only if it certainly runs cco's daemon.
 func identifyHolder(holder int, info *PidInfo) (Daemon, error) {
-	d := Daemon{PID: holder, How: "the kernel's lock table"}
-	if info != nil {
-		d.PidFilePID = info.PID
-		if info.PID == holder {
-			return d, nil
-		}
-	}
-	d.PidFileWrong = true
+	d := Daemon{PID: holder, How: "the kernel's lock table", ByKernel: true}
 	named := "its pid file is unreadable"
 	if info != nil {
+		d.PidFilePID = info.PID
+		d.PidFileWrong = info.PID != holder
 		named = fmt.Sprintf("daemon.pid names pid %d, which does not hold the lock", info.PID)
+		if !d.PidFileWrong {
+			named = fmt.Sprintf("daemon.pid names pid %d", info.PID)
+		}
+	} else {
+		d.PidFileWrong = true
 	}
+	// Whatever the pid file says, only cco's own daemon is ever the target.
 	if ok, what := runsDaemon(holder); !ok {
 		return Daemon{}, &IdentityError{PidFilePID: d.PidFilePID, HolderPID: holder, Msg: fmt.Sprintf(
 			"%s; the lock is held by pid %d, which is not a cco daemon (%s); nothing was signalled: see 'ps -o pid,args -p %d', stop that process yourself, then run 'cco status'",
@@ -126,8 +131,12 @@ func identifyHolder(holder int, info *PidInfo) (Daemon, error) {
 }
 
 // confirmByIdentity checks that the pid file's PID is the process that
-// wrote it.
+// wrote it. A pid file that does not record both (exe and start) cannot be
+// checked, and is not trusted.
 func confirmByIdentity(info *PidInfo) error {
+	if info.Exe == "" || info.Start == "" {
+		return &IdentityError{PidFilePID: info.PID, Msg: fmt.Sprintf("daemon.pid names pid %d but does not record its executable and start time, so it cannot be checked; nothing was signalled: if pid %d is the cco daemon, stop it yourself (kill %d), then run 'cco status'", info.PID, info.PID, info.PID)}
+	}
 	p, err := OpenProcess(info.PID)
 	if errors.Is(err, ErrProcessGone) {
 		return &IdentityError{PidFilePID: info.PID, Msg: fmt.Sprintf("a cco daemon holds the lock, but daemon.pid names pid %d, which does not exist; nothing was signalled: find the daemon with your process list, stop it, then run 'cco status'", info.PID)}
@@ -137,6 +146,9 @@ func confirmByIdentity(info *PidInfo) error {
 	}
 	defer p.Close()
 	id, err := IdentityOf(p)
+	if err != nil && p.Exited() {
+		return ErrNotLocked // exiting: the lock is about to be free
+	}
 	if err != nil {
 		return fmt.Errorf("checking pid %d named by daemon.pid: %w", info.PID, err)
 	}
@@ -154,18 +166,4 @@ func orUnknownExe(s string) string {
 		return "an unknown program"
 	}
 	return s
-}
-
-// Confirm re-checks, through an open handle, that p is still the daemon d
-// names: the handle is opened first and confirmed afterwards, so a PID
-// reused in between fails here instead of being signalled.
-func Confirm(p *Process, lockPath string, info *PidInfo) error {
-	again, err := Identify(lockPath, info)
-	if err != nil {
-		return err
-	}
-	if again.PID != p.PID() || p.Exited() {
-		return fmt.Errorf("the daemon changed while it was being stopped (pid %d, now %d); run 'cco status'", p.PID(), again.PID)
-	}
-	return nil
 }

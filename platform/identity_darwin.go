@@ -36,3 +36,10 @@ func IdentityOf(p *Process) (ProcIdentity, error) {
 // runsDaemon is used only with a lock holder from the kernel, which macOS
 // does not give.
 func runsDaemon(pid int) (bool, string) { return false, "unknown" }
+
+// zombie reports whether pid has exited and waits to be reaped.
+func zombie(pid int) bool {
+	kp, err := unix.SysctlKinfoProc("kern.proc.pid", pid)
+	const szomb = 5 // SZOMB in <sys/proc.h>
+	return err == nil && kp.Proc.P_pid == int32(pid) && kp.Proc.P_stat == szomb
+}

@@ -65,3 +65,14 @@ func runsDaemon(pid int) (bool, string) {
 	}
 	return false, "it runs " + strings.Join(args, " ")
 }
+
+// zombie reports whether pid has exited and waits to be reaped: its PID
+// cannot be reused until then.
+func zombie(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	return i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z'
+}

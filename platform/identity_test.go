@@ -3,8 +3,10 @@
 package platform
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
+	"syscall"
 	"path/filepath"
 	"testing"
 
@@ -53,11 +55,40 @@ func TestIdentifyNeverTrustsAPidFileAlone(t *testing.T) {
 	assert.Equal(t, os.Getpid(), idErr.HolderPID)
 	assert.Contains(t, err.Error(), "nothing was signalled")
 
-	// Agreeing with the kernel, the pid file's PID is the daemon.
-	d, err := Identify(lock, &PidInfo{PID: os.Getpid()})
+	// Even agreeing with the kernel, a holder that is not cco's daemon is
+	// never the target.
+	_, err = Identify(lock, &PidInfo{PID: os.Getpid()})
+	require.ErrorAs(t, err, &idErr)
+	assert.Contains(t, err.Error(), "which is not a cco daemon")
+}
+
+// The holder /proc/locks lists must have this very lock file open: not a
+// hard link to it elsewhere, and not a process that took the lock and left
+// it to a child when it exited.
+func TestLockHolderIsTheProcessWithTheFileOpen(t *testing.T) {
+	dir := t.TempDir()
+	lock := filepath.Join(dir, "daemon.lock")
+	l, err := AcquireLock(lock)
 	require.NoError(t, err)
-	assert.Equal(t, os.Getpid(), d.PID)
-	assert.False(t, d.PidFileWrong)
+	link := filepath.Join(dir, "clone.lock")
+	require.NoError(t, os.Link(lock, link))
+	_, err = LockHolder(link)
+	assert.ErrorIs(t, err, ErrHolderUnknown, "a hard link is another path to the lock, not this CCO_HOME's lock")
+	require.NoError(t, l.Release())
+
+	// flock takes the lock and exits, leaving it to the sleep it started.
+	out, err := exec.Command("flock", "-x", lock, "sh", "-c", "sleep 600 >/dev/null 2>&1 & echo $!").Output()
+	require.NoError(t, err)
+	var child int
+	_, err = fmt.Sscan(string(out), &child)
+	require.NoError(t, err)
+	t.Cleanup(func() { syscall.Kill(child, syscall.SIGKILL) })
+	pid, err := LockHolder(lock)
+	if err == nil {
+		assert.Equal(t, child, pid, "whoever is named must hold the file")
+	} else {
+		assert.ErrorIs(t, err, ErrHolderUnknown, "the process /proc/locks names has exited: the holder is unknown, never guessed")
+	}
 }
 
 // TestConfirmByIdentity is what macOS and Windows rely on: the pid file's

@@ -10,15 +10,21 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/kardianos/service"
 )
 
-// Launchd manages cco's LaunchAgent with the launchctl verbs of macOS 10.11
-// and later (bootstrap, bootout, kickstart, enable, disable, print), not
-// the deprecated load/unload kardianos/service uses. It is OS-independent
-// so that tests run it on any OS against a fake launchctl.
+// Launchd manages cco's LaunchAgent. kardianos/service (Lib) writes and
+// removes the plist; loading, starting and stopping use the launchctl verbs
+// of macOS 10.11 and later (bootstrap, bootout, kickstart, enable, disable,
+// print), not the deprecated load/unload the library runs. It is
+// OS-independent so that tests run it on any OS against a recording
+// launchctl.
 type Launchd struct {
 	Dir      string // see LaunchAgentsDir
 	Settings ServiceSettings
+	Lib      service.Service
+	LibDir   string // where Lib writes plists: the user's ~/Library/LaunchAgents
 	Runner   Runner
 	UID      int
 }
@@ -26,10 +32,10 @@ type Launchd struct {
 func (m *Launchd) Kind() string { return "launchd" }
 
 // Path is the plist file.
-func (m *Launchd) Path() string { return filepath.Join(m.Dir, m.Settings.Label+".plist") }
+func (m *Launchd) Path() string { return filepath.Join(m.Dir, ServiceLabel+".plist") }
 
 func (m *Launchd) domain() string { return fmt.Sprintf("gui/%d", m.UID) }
-func (m *Launchd) target() string { return m.domain() + "/" + m.Settings.Label }
+func (m *Launchd) target() string { return m.domain() + "/" + ServiceLabel }
 
 func (m *Launchd) Installed() (bool, error) { return fileExists(m.Path()) }
 
@@ -57,42 +63,74 @@ func (m *Launchd) loaded(ctx context.Context) (bool, string, error) {
 	return false, "", err
 }
 
-// Install writes the plist when it differs. An agent already loaded is
-// booted out and in again so that launchd runs the new file.
+// Install writes the plist when it differs, through the library, which
+// refuses a plist that exists: a changed one is booted out (when loaded),
+// uninstalled and installed again, and booted in again so that launchd
+// runs the new file.
 func (m *Launchd) Install(ctx context.Context) (InstallResult, error) {
 	isLoaded, _, err := m.loaded(ctx)
 	if err != nil {
 		return InstallResult{}, err
 	}
-	res, _, err := installFile(m.Path(), RenderLaunchdPlist, m.Settings, launchdFacts)
-	if err != nil || !res.Changed() || !isLoaded {
+	res, want, err := compareFile(m.Path(), RenderLaunchdPlist, m.Settings, launchdFacts)
+	if err != nil || !res.Changed() {
 		return res, err
 	}
-	if err := m.bootout(ctx); err != nil {
-		return res, err
+	if isLoaded {
+		if err := m.bootout(ctx); err != nil {
+			return res, err
+		}
 	}
-	return res, m.bootstrap(ctx)
+	if err := m.write(res.Created, want); err != nil {
+		return InstallResult{}, err
+	}
+	if isLoaded {
+		return res, m.bootstrap(ctx)
+	}
+	return res, nil
+}
+
+// write puts the plist in place: through the library when it writes where
+// launchd looks for this user's agents, else (HOME not the user's home
+// directory, which the library uses) atomically by cco.
+func (m *Launchd) write(created bool, plist []byte) error {
+	if filepath.Clean(m.Dir) != filepath.Clean(m.LibDir) {
+		if err := os.MkdirAll(m.Dir, 0o755); err != nil {
+			return fmt.Errorf("creating %s: %w", m.Dir, err)
+		}
+		return WriteFileAtomic(m.Path(), plist, 0o644)
+	}
+	if !created {
+		if err := m.Lib.Uninstall(); err != nil {
+			return fmt.Errorf("replacing %s: %w", m.Path(), err)
+		}
+	}
+	if err := m.Lib.Install(); err != nil {
+		return fmt.Errorf("installing %s: %w", m.Path(), err)
+	}
+	return nil
 }
 
 func (m *Launchd) bootstrap(ctx context.Context) error {
 	if _, err := m.launchctl(ctx, "bootstrap", m.domain(), m.Path()); err != nil {
 		if strings.Contains(commandOutput(err), "isabled") || exitCode(err) == 119 {
-			return fmt.Errorf("starting %s: the service is disabled; run 'cco enable' first: %w", m.Settings.Label, err)
+			return fmt.Errorf("starting %s: the service is disabled; run 'cco enable' first: %w", ServiceLabel, err)
 		}
-		return fmt.Errorf("starting %s with launchctl bootstrap: %w", m.Settings.Label, err)
+		return fmt.Errorf("starting %s with launchctl bootstrap: %w", ServiceLabel, err)
 	}
 	return nil
 }
 
 func (m *Launchd) bootout(ctx context.Context) error {
 	if _, err := m.launchctl(ctx, "bootout", m.target()); err != nil {
-		return fmt.Errorf("stopping %s with launchctl bootout: %w", m.Settings.Label, err)
+		return fmt.Errorf("stopping %s with launchctl bootout: %w", ServiceLabel, err)
 	}
 	return nil
 }
 
-// Uninstall boots the agent out (which stops it) and removes the plist.
-// It does not leave a "disabled" override behind in launchd's database.
+// Uninstall boots the agent out (which stops it), then removes the plist
+// through the library (whose own unload finds nothing loaded by then). It
+// does not leave a "disabled" override behind in launchd's database.
 func (m *Launchd) Uninstall(ctx context.Context) (bool, error) {
 	isLoaded, _, err := m.loaded(ctx)
 	if err != nil {
@@ -103,19 +141,29 @@ func (m *Launchd) Uninstall(ctx context.Context) (bool, error) {
 			return false, err
 		}
 	}
-	return removeFile(m.Path())
+	installed, err := m.Installed()
+	if err != nil || !installed {
+		return false, err
+	}
+	if filepath.Clean(m.Dir) != filepath.Clean(m.LibDir) {
+		return removeFile(m.Path())
+	}
+	if err := m.Lib.Uninstall(); err != nil {
+		return false, fmt.Errorf("removing %s: %w", m.Path(), err)
+	}
+	return true, nil
 }
 
 func (m *Launchd) Enable(ctx context.Context) error {
 	if _, err := m.launchctl(ctx, "enable", m.target()); err != nil {
-		return fmt.Errorf("enabling %s: %w", m.Settings.Label, err)
+		return fmt.Errorf("enabling %s: %w", ServiceLabel, err)
 	}
 	return nil
 }
 
 func (m *Launchd) Disable(ctx context.Context) error {
 	if _, err := m.launchctl(ctx, "disable", m.target()); err != nil {
-		return fmt.Errorf("disabling %s: %w", m.Settings.Label, err)
+		return fmt.Errorf("disabling %s: %w", ServiceLabel, err)
 	}
 	return nil
 }
@@ -130,7 +178,7 @@ func (m *Launchd) Start(ctx context.Context) error {
 		return m.bootstrap(ctx)
 	}
 	if _, err := m.launchctl(ctx, "kickstart", m.target()); err != nil {
-		return fmt.Errorf("starting %s with launchctl kickstart: %w", m.Settings.Label, err)
+		return fmt.Errorf("starting %s with launchctl kickstart: %w", ServiceLabel, err)
 	}
 	return nil
 }
@@ -154,7 +202,7 @@ func (m *Launchd) Restart(ctx context.Context) error {
 		return m.bootstrap(ctx)
 	}
 	if _, err := m.launchctl(ctx, "kickstart", "-k", m.target()); err != nil {
-		return fmt.Errorf("restarting %s with launchctl kickstart -k: %w", m.Settings.Label, err)
+		return fmt.Errorf("restarting %s with launchctl kickstart -k: %w", ServiceLabel, err)
 	}
 	return nil
 }
@@ -162,7 +210,7 @@ func (m *Launchd) Restart(ctx context.Context) error {
 // Reload sends SIGHUP, which the daemon takes as "re-read the config".
 func (m *Launchd) Reload(ctx context.Context) error {
 	if _, err := m.launchctl(ctx, "kill", "SIGHUP", m.target()); err != nil {
-		return fmt.Errorf("reloading %s: %w", m.Settings.Label, err)
+		return fmt.Errorf("reloading %s: %w", ServiceLabel, err)
 	}
 	return nil
 }
@@ -208,7 +256,7 @@ func (m *Launchd) Status(ctx context.Context) (ServiceStatus, error) {
 	}
 	st.Enabled = true
 	if out, err := m.launchctl(ctx, "print-disabled", m.domain()); err == nil {
-		re := regexp.MustCompile(`"` + regexp.QuoteMeta(m.Settings.Label) + `"\s*=>\s*(\w+)`)
+		re := regexp.MustCompile(`"` + regexp.QuoteMeta(ServiceLabel) + `"\s*=>\s*(\w+)`)
 		if s := re.FindStringSubmatch(out); s != nil {
 			st.Enabled = s[1] == "enabled" || s[1] == "false"
 		}

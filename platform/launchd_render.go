@@ -9,9 +9,10 @@ import (
 	"howett.net/plist"
 )
 
-// launchdPlist is the LaunchAgent property list. kardianos/service writes
-// KeepAlive as a plain boolean (restart even after a clean stop) and puts
-// the logs in the home directory's root; this is cco's own.
+// launchdPlist is the LaunchAgent property list, which kardianos/service
+// is given as its LaunchdConfig: the library's own writes KeepAlive as a
+// plain boolean (restart even after a clean stop), has no
+// ThrottleInterval and puts the logs in the home directory's root.
 type launchdPlist struct {
 	Label                string            `plist:"Label"`
 	ProgramArguments     []string          `plist:"ProgramArguments"`
@@ -33,13 +34,13 @@ type launchdKeepAlive struct {
 
 func newLaunchdPlist(s ServiceSettings) launchdPlist {
 	p := launchdPlist{
-		Label:            s.Label,
+		Label:            ServiceLabel,
 		ProgramArguments: s.Command(),
 		RunAtLoad:        true,
 		KeepAlive:        launchdKeepAlive{SuccessfulExit: false},
-		// launchd's own restart delay; the same 10 s as systemd's RestartSec.
-		ThrottleInterval:  int(s.RestartSec.Seconds()),
-		ExitTimeOut:       30,
+		// launchd's own restart delay.
+		ThrottleInterval:  int(RestartDelay.Seconds()),
+		ExitTimeOut:       int(StopTimeout.Seconds()),
 		WorkingDirectory:  s.WorkingDir,
 		StandardOutPath:   s.StdoutPath,
 		StandardErrorPath: s.StderrPath,
@@ -58,9 +59,6 @@ func newLaunchdPlist(s ServiceSettings) launchdPlist {
 func RenderLaunchdPlist(w io.Writer, s ServiceSettings) error {
 	if err := s.validate(); err != nil {
 		return err
-	}
-	if s.Label == "" {
-		return fmt.Errorf("the service settings have no launchd label")
 	}
 	enc := plist.NewEncoderForFormat(w, plist.XMLFormat)
 	enc.Indent("\t")

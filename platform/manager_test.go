@@ -2,14 +2,23 @@ package platform
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/kardianos/service"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(b)
+}
 
 // fakeLaunchctl records each command line and keeps just enough state
 // (loaded, disabled) to answer like launchctl does.
@@ -49,13 +58,22 @@ func TestLaunchdCommandLines(t *testing.T) {
 	t.Setenv("FAKE_LAUNCHCTL_STATE", filepath.Join(dir, "loaded"))
 
 	home := filepath.Join(dir, "home")
-	m := &Launchd{Dir: LaunchAgentsDir(home), Settings: testSettings("/usr/local/bin/cco", home+"/.cco"), Runner: ExecRunner{}, UID: 501}
+	plist := filepath.Join(home, "Library/LaunchAgents/com.anthropic.cco.daemon.plist")
+	appendLog := func(line string) {
+		f, err := os.OpenFile(log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		require.NoError(t, err)
+		fmt.Fprintln(f, line)
+		f.Close()
+	}
+	settings := testSettings("/usr/local/bin/cco", home+"/.cco")
+	m := &Launchd{Dir: LaunchAgentsDir(home), LibDir: LaunchAgentsDir(home), Settings: settings, Runner: ExecRunner{}, UID: 501,
+		Lib: newFakeLib(t, settings, plist, "LaunchdConfig", appendLog)}
 	ctx := context.Background()
 	const target = "gui/501/com.anthropic.cco.daemon"
-	plist := filepath.Join(home, "Library/LaunchAgents/com.anthropic.cco.daemon.plist")
 	require.Equal(t, plist, m.Path())
 
-	// calls runs step and returns the launchctl command lines it ran.
+	// calls runs step and returns the library calls and launchctl command
+	// lines it made.
 	calls := func(step func() error) []string {
 		t.Helper()
 		require.NoError(t, os.WriteFile(log, nil, 0o644))
@@ -69,8 +87,9 @@ func TestLaunchdCommandLines(t *testing.T) {
 		return err
 	}
 
-	assert.Equal(t, []string{"print " + target}, calls(install))
+	assert.Equal(t, []string{"print " + target, "lib install"}, calls(install))
 	assert.FileExists(t, plist)
+	assert.Equal(t, string(render(t, RenderLaunchdPlist, settings)), readFile(t, plist), "the library writes cco's plist as it is")
 	assert.Equal(t, []string{"enable " + target}, calls(func() error { return m.Enable(ctx) }))
 	assert.Equal(t, []string{"print " + target, "bootstrap gui/501 " + plist}, calls(func() error { return m.Start(ctx) }))
 	assert.Equal(t, []string{"print " + target, "kickstart " + target}, calls(func() error { return m.Start(ctx) }))
@@ -82,10 +101,12 @@ func TestLaunchdCommandLines(t *testing.T) {
 	assert.Equal(t, ServiceStatus{Manager: "launchd", Installed: true, Path: plist, Enabled: true, State: "running",
 		Running: true, MainPID: 4242, Restarts: 2, Exe: "/usr/local/bin/cco"}, st)
 
-	// A changed binary path rewrites the plist and reloads the loaded agent.
+	// A changed binary path rewrites the plist (the library refuses one
+	// that exists: uninstall, install) and reloads the loaded agent.
 	m.Settings.Exe = "/opt/homebrew/bin/cco"
+	m.Lib = newFakeLib(t, m.Settings, plist, "LaunchdConfig", appendLog)
 	var res InstallResult
-	assert.Equal(t, []string{"print " + target, "bootout " + target, "bootstrap gui/501 " + plist},
+	assert.Equal(t, []string{"print " + target, "bootout " + target, "lib uninstall", "lib install", "bootstrap gui/501 " + plist},
 		calls(func() (err error) { res, err = m.Install(ctx); return err }))
 	assert.Equal(t, []string{`ProgramArguments: /usr/local/bin/cco daemon run -> /opt/homebrew/bin/cco daemon run`}, res.Changes)
 	assert.Equal(t, []string{"print " + target}, calls(install), "an up-to-date install only looks")
@@ -99,7 +120,7 @@ func TestLaunchdCommandLines(t *testing.T) {
 	assert.Equal(t, "not loaded", st.State)
 
 	require.NoError(t, m.Start(ctx))
-	assert.Equal(t, []string{"print " + target, "bootout " + target}, calls(func() error { _, err := m.Uninstall(ctx); return err }))
+	assert.Equal(t, []string{"print " + target, "bootout " + target, "lib uninstall"}, calls(func() error { _, err := m.Uninstall(ctx); return err }))
 	assert.NoFileExists(t, plist)
 	assert.Equal(t, []string{"print " + target}, calls(func() error { _, err := m.Uninstall(ctx); return err }), "uninstalling twice is fine")
 }
@@ -111,6 +132,41 @@ func TestLaunchctlMissing(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNoServiceManager)
 	assert.NoFileExists(t, m.Path(), "nothing is written when the manager is missing")
 }
+
+// fakeLib stands in for kardianos/service where its real one cannot run
+// (launchd off macOS; systemctl under a unit test): it writes and removes
+// the file the library would, from the very options cco gives the library,
+// and records each call.
+type fakeLib struct {
+	service.Service // the calls cco never makes panic
+	path, script    string
+	log             func(line string) // where the calls are recorded, in order with the manager's commands
+}
+
+func newFakeLib(t *testing.T, s ServiceSettings, path, option string, log func(string)) *fakeLib {
+	c, err := libConfig(s, s.Name)
+	require.NoError(t, err)
+	return &fakeLib{path: path, script: c.Option[option].(string), log: log}
+}
+
+func (f *fakeLib) record(call string) { f.log("lib " + call) }
+func (f *fakeLib) String() string    { return "cco daemon" }
+
+// Install refuses a file that exists, as the library does.
+func (f *fakeLib) Install() error {
+	f.record("install")
+	if _, err := os.Stat(f.path); err == nil {
+		return fmt.Errorf("Init already exists: %s", f.path)
+	}
+	if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(f.path, []byte(f.script), 0o644)
+}
+func (f *fakeLib) Uninstall() error { f.record("uninstall"); return os.Remove(f.path) }
+func (f *fakeLib) Start() error     { f.record("start"); return nil }
+func (f *fakeLib) Stop() error      { f.record("stop"); return nil }
+func (f *fakeLib) Restart() error   { f.record("restart"); return nil }
 
 // recorder is a fake Runner that records command lines and answers from a
 // table keyed by the command line.
@@ -135,15 +191,21 @@ func TestSystemdCommandLines(t *testing.T) {
 	}}
 	linger := filepath.Join(dir, "linger")
 	require.NoError(t, os.Mkdir(linger, 0o755))
-	m := &Systemd{Dir: SystemdUserUnitDir(dir, ""), Settings: testSettings("/usr/bin/cco", dir), Runner: rec, LingerDir: linger, User: "alice"}
+	settings := testSettings("/usr/bin/cco", dir)
+	lib := func(s ServiceSettings) *fakeLib {
+		return newFakeLib(t, s, unit, "SystemdScript", func(l string) { rec.calls = append(rec.calls, l) })
+	}
+	m := &Systemd{Dir: SystemdUserUnitDir(dir, ""), LibDir: SystemdUserUnitDir(dir, ""), Settings: settings, Lib: lib(settings),
+		Runner: rec, LingerDir: linger, User: "alice"}
 	ctx := context.Background()
 	require.Equal(t, unit, m.Path())
 
 	res, err := m.Install(ctx)
 	require.NoError(t, err)
 	assert.True(t, res.Created)
-	assert.Equal(t, []string{"systemctl --user show --property=Version", "systemctl --user daemon-reload",
+	assert.Equal(t, []string{"systemctl --user show --property=Version", "lib install",
 		"systemctl --user show cco-daemon.service --property=FragmentPath"}, rec.calls)
+	assert.Equal(t, string(render(t, RenderSystemdUnit, settings)), readFile(t, unit), "the library writes cco's unit as it is")
 
 	rec.calls = nil
 	res, err = m.Install(ctx)
@@ -152,9 +214,13 @@ func TestSystemdCommandLines(t *testing.T) {
 	assert.Equal(t, []string{"systemctl --user show --property=Version"}, rec.calls, "no reload when nothing changed")
 
 	m.Settings.Exe = "/home/alice/go/bin/cco"
+	m.Lib = lib(m.Settings)
+	rec.calls = nil
 	res, err = m.Install(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []string{`Service.ExecStart: /usr/bin/cco daemon run -> /home/alice/go/bin/cco daemon run`}, res.Changes)
+	assert.Equal(t, []string{"systemctl --user show --property=Version", "lib uninstall", "lib install",
+		"systemctl --user show cco-daemon.service --property=FragmentPath"}, rec.calls, "the library refuses an existing unit: it is replaced")
 
 	st, err := m.Status(ctx)
 	require.NoError(t, err)
@@ -168,8 +234,7 @@ func TestSystemdCommandLines(t *testing.T) {
 	}
 	assert.Equal(t, []string{
 		"systemctl --user enable cco-daemon.service", "systemctl --user disable cco-daemon.service",
-		"systemctl --user start cco-daemon.service", "systemctl --user stop cco-daemon.service",
-		"systemctl --user restart cco-daemon.service", "systemctl --user reload cco-daemon.service",
+		"lib start", "lib stop", "lib restart", "systemctl --user reload cco-daemon.service",
 	}, rec.calls)
 
 	rec.calls = nil
@@ -178,8 +243,7 @@ func TestSystemdCommandLines(t *testing.T) {
 	assert.True(t, removed)
 	assert.NoFileExists(t, unit)
 	assert.Equal(t, []string{"systemctl --user show --property=Version", "systemctl --user stop cco-daemon.service",
-		"systemctl --user disable cco-daemon.service", "systemctl --user daemon-reload",
-		"systemctl --user reset-failed cco-daemon.service"}, rec.calls)
+		"lib uninstall", "systemctl --user reset-failed cco-daemon.service"}, rec.calls)
 	removed, err = m.Uninstall(ctx)
 	require.NoError(t, err)
 	assert.False(t, removed)
@@ -190,10 +254,11 @@ func TestSystemdInstallWhereManagerDoesNotLook(t *testing.T) {
 	rec := &recorder{out: map[string]string{
 		"systemctl --user show cco-daemon.service --property=FragmentPath": "FragmentPath=\n",
 	}}
-	m := &Systemd{Dir: t.TempDir(), Settings: testSettings("/usr/bin/cco", "/h"), Runner: rec}
+	m := &Systemd{Dir: t.TempDir(), LibDir: t.TempDir(), Settings: testSettings("/usr/bin/cco", "/h"), Runner: rec}
 	_, err := m.Install(context.Background())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "does not read units from "+m.Dir)
+	assert.Contains(t, rec.calls, "systemctl --user daemon-reload", "a unit dir the library does not know is written by cco, then the manager reloaded")
 	assert.NoFileExists(t, m.Path())
 }
 

@@ -39,3 +39,17 @@ func userName(uid uint32) string {
 	}
 	return "uid " + id
 }
+
+// OwnedByMe reports whether the file belongs to this process's user.
+func OwnedByMe(fi os.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return !ok || int(st.Uid) == os.Getuid()
+}
+
+// Owner names the file's owner, for messages.
+func Owner(fi os.FileInfo) string {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return userName(st.Uid)
+	}
+	return "another user"
+}

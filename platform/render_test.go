@@ -20,22 +20,17 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // ampersand and angle brackets, all of which each format must escape.
 func testSettings(exe, home string) ServiceSettings {
 	return ServiceSettings{
-		Name:        "cco-daemon",
-		Label:       "com.anthropic.cco.daemon",
-		DisplayName: "cco daemon",
-		Description: "cco: local caching proxy and usage tracker for the Anthropic API (100% local)",
-		Exe:         exe,
-		Args:        []string{"daemon", "run"},
-		WorkingDir:  home,
+		Name:       ServiceName,
+		Exe:        exe,
+		Args:       ServiceArgs,
+		WorkingDir: home,
 		Env: []EnvVar{
 			{"CCO_HOME", home},
 			{"PATH", "/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"},
 		},
-		StdoutPath:  filepath.Join(home, "daemon.stdout.log"),
-		StderrPath:  filepath.Join(home, "daemon.stderr.log"),
-		RestartSec:  10 * time.Second,
-		WatchdogSec: 30 * time.Second,
-		AutoStart:   true,
+		StdoutPath: filepath.Join(home, "daemon.stdout.log"),
+		StderrPath: filepath.Join(home, "daemon.stderr.log"),
+		AutoStart:  true,
 	}
 }
 
@@ -86,10 +81,21 @@ func TestSystemdUnitGolden(t *testing.T) {
 	assert.Equal(t, []string{goldenExe, "daemon", "run"}, argv)
 }
 
-func TestSystemdUnitWithoutWatchdog(t *testing.T) {
-	s := testSettings("/usr/bin/cco", "/home/a/.cco")
-	s.WatchdogSec = 0
-	assert.NotContains(t, string(render(t, RenderSystemdUnit, s)), "WatchdogSec")
+// The library is given cco's unit and plist as its templates: they must
+// hold no template keys, or it would expand them.
+func TestLibConfigCarriesCcosFiles(t *testing.T) {
+	s := testSettings(goldenExe, goldenHome)
+	c, err := libConfig(s, s.Name)
+	require.NoError(t, err)
+	assert.Equal(t, string(render(t, RenderSystemdUnit, s)), c.Option["SystemdScript"])
+	assert.Equal(t, string(render(t, RenderLaunchdPlist, s)), c.Option["LaunchdConfig"])
+	assert.Equal(t, true, c.Option["UserService"])
+	for _, k := range []string{"SystemdScript", "LaunchdConfig"} {
+		assert.NotContains(t, c.Option[k], "{{", k)
+	}
+	s.Exe = "/opt/{{Path}}/cco"
+	_, err = libConfig(s, s.Name)
+	assert.ErrorContains(t, err, `would read as a template`)
 }
 
 func TestSystemdQuotingRoundTrip(t *testing.T) {
@@ -170,15 +176,18 @@ func TestWindowsSettingsGolden(t *testing.T) {
 	s.Env = s.Env[:1]
 	golden(t, "windows-service.golden", render(t, RenderWindowsSettings, s))
 
-	c := WindowsServiceConfig(s)
+	c, err := libConfig(s, s.Name)
+	require.NoError(t, err)
 	// kardianos/service reads these with exact type assertions.
 	assert.IsType(t, "", c.Option["OnFailure"])
 	assert.IsType(t, "", c.Option["OnFailureDelayDuration"])
 	assert.IsType(t, 0, c.Option["OnFailureResetPeriod"])
 	d, err := time.ParseDuration(c.Option["OnFailureDelayDuration"].(string))
 	require.NoError(t, err)
-	assert.Equal(t, 10*time.Second, d)
+	assert.Equal(t, RestartDelay, d)
 
 	s.AutoStart = false
-	assert.Equal(t, "manual", WindowsServiceConfig(s).Option["StartType"])
+	c, err = libConfig(s, s.Name)
+	require.NoError(t, err)
+	assert.Equal(t, "manual", c.Option["StartType"])
 }

@@ -5,26 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
+	"strings"
 )
 
-// ServiceSettings is everything a service file says about the daemon. It is
-// plain data so that each OS's file is rendered from the same facts, and so
-// rendering can be tested on any OS.
+// ServiceSettings is what a service file says about the daemon beyond the
+// facts every install shares (facts.go). It is plain data so that each
+// OS's file is rendered from the same settings, and so rendering can be
+// tested on any OS.
 type ServiceSettings struct {
-	Name        string // systemd unit name without ".service"; Windows service name
-	Label       string // launchd label
-	DisplayName string
-	Description string
-	Exe         string   // absolute path of the cco binary
-	Args        []string // e.g. daemon run
-	WorkingDir  string
-	Env         []EnvVar // in the order they are written
-	StdoutPath  string   // launchd only: systemd sends output to the journal
-	StderrPath  string
-	RestartSec  time.Duration
-	WatchdogSec time.Duration // 0: no watchdog
-	AutoStart   bool          // Windows start type (systemd and launchd enable separately)
+	Name       string   // systemd unit name without ".service"; Windows service name
+	Exe        string   // absolute path of the cco binary
+	Args       []string // e.g. daemon run
+	WorkingDir string
+	Env        []EnvVar // in the order they are written
+	StdoutPath string   // launchd only: systemd sends output to the journal
+	StderrPath string
+	AutoStart  bool // Windows start type (systemd and launchd enable separately)
 }
 
 // EnvVar is one environment variable given to the service.
@@ -105,6 +101,11 @@ func (s ServiceSettings) validate() error {
 				return fmt.Errorf("%q contains a control character that a service file cannot hold; move cco to a simpler path", v)
 			}
 		}
+		// kardianos/service expands {{...}} in the unit and plist it is
+		// given as its template.
+		if strings.Contains(v, "{{") {
+			return fmt.Errorf("%q contains \"{{\", which the service library would read as a template; move cco to a simpler path", v)
+		}
 	}
 	for _, e := range s.Env {
 		if e.Name == "" {
@@ -114,6 +115,9 @@ func (s ServiceSettings) validate() error {
 			if r == '\n' || r == '\r' || r == 0 {
 				return fmt.Errorf("environment variable %s contains a control character that a service file cannot hold", e.Name)
 			}
+		}
+		if strings.Contains(e.Name+e.Value, "{{") {
+			return fmt.Errorf("environment variable %s contains \"{{\", which the service library would read as a template", e.Name)
 		}
 	}
 	return nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/kardianos/service"
 	"golang.org/x/sys/windows"
@@ -16,25 +15,21 @@ import (
 )
 
 // NewServiceManager returns the Windows service manager. kardianos/service
-// creates the service with its recovery actions; cco's own code handles
-// updates, enable/disable (the start type) and the elevation message.
+// creates and deletes the service, sets its recovery actions and starts,
+// stops and restarts it; cco's own code marks a non-zero exit as a failure
+// for recovery (the library does not), updates an installed service (the
+// library refuses one that exists), sets the start type (enable/disable),
+// reads its status, and says when elevation is needed.
 func NewServiceManager(o ServiceOptions) (ServiceManager, error) {
 	return &winService{s: o.Settings}, nil
 }
 
 type winService struct{ s ServiceSettings }
 
-type noProgram struct{}
-
-func (noProgram) Start(service.Service) error { return nil }
-func (noProgram) Stop(service.Service) error  { return nil }
-
 func (w *winService) Kind() string { return "windows" }
 func (w *winService) Path() string { return `service ` + w.s.Name }
 
-func (w *winService) lib() (service.Service, error) {
-	return service.New(noProgram{}, WindowsServiceConfig(w.s))
-}
+func (w *winService) lib() (service.Service, error) { return newLib(w.s, w.s.Name) }
 
 // elevated turns "access denied" into the one thing the user must do.
 func elevated(what string, err error) error {
@@ -89,14 +84,7 @@ func (w *winService) startType() uint32 {
 func (w *winService) Install(ctx context.Context) (InstallResult, error) {
 	cur, err := w.query()
 	if errors.Is(err, ErrNotInstalled) {
-		lib, err := w.lib()
-		if err != nil {
-			return InstallResult{}, err
-		}
-		if err := lib.Install(); err != nil {
-			return InstallResult{}, elevated("installing the Windows service", err)
-		}
-		return InstallResult{Created: true}, w.recovery()
+		return InstallResult{Created: true}, w.create()
 	}
 	if err != nil {
 		return InstallResult{}, err
@@ -105,35 +93,48 @@ func (w *winService) Install(ctx context.Context) (InstallResult, error) {
 	if cur.BinaryPathName != w.binaryPath() {
 		res.Changes = append(res.Changes, fmt.Sprintf("binary: %q -> %q", cur.BinaryPathName, w.binaryPath()))
 	}
-	if cur.DisplayName != w.s.DisplayName || cur.Description != w.s.Description {
+	if cur.DisplayName != serviceDisplayName || cur.Description != serviceDescription {
 		res.Changes = append(res.Changes, "display name or description")
 	}
 	if len(res.Changes) == 0 {
 		return res, nil
 	}
 	err = w.withService(windows.SERVICE_ALL_ACCESS, func(s *mgr.Service) error {
-		cur.BinaryPathName, cur.DisplayName, cur.Description = w.binaryPath(), w.s.DisplayName, w.s.Description
-		return s.UpdateConfig(cur)
+		cur.BinaryPathName, cur.DisplayName, cur.Description = w.binaryPath(), serviceDisplayName, serviceDescription
+		if err := s.UpdateConfig(cur); err != nil {
+			return err
+		}
+		return w.setEnv()
 	})
 	if err != nil {
 		return res, elevated("updating the Windows service", err)
 	}
-	return res, w.recovery()
+	return res, nil
 }
 
-// recovery restarts the service 10 s after any failure, including a clean
-// stop with a non-zero exit code (a failed health check).
-func (w *winService) recovery() error {
-	return w.withService(windows.SERVICE_ALL_ACCESS, func(s *mgr.Service) error {
-		actions := []mgr.RecoveryAction{{Type: mgr.ServiceRestart, Delay: 10 * time.Second}}
-		if err := s.SetRecoveryActions(actions, windowsResetPeriod); err != nil {
-			return elevated("setting the service's recovery actions", err)
-		}
-		if err := s.SetRecoveryActionsOnNonCrashFailures(true); err != nil {
-			return elevated("setting the service's recovery actions", err)
-		}
-		return w.setEnv()
+// create installs the service through the library, then marks a non-zero
+// exit as a failure, so that recovery restarts a daemon whose health
+// checks failed; if that step fails, the service is removed again, so an
+// install is all or nothing.
+func (w *winService) create() error {
+	lib, err := w.lib()
+	if err != nil {
+		return err
+	}
+	if err := lib.Install(); err != nil {
+		return elevated("installing the Windows service", err)
+	}
+	err = w.withService(windows.SERVICE_ALL_ACCESS, func(s *mgr.Service) error {
+		return s.SetRecoveryActionsOnNonCrashFailures(true)
 	})
+	if err == nil {
+		return nil
+	}
+	step := elevated("setting the service's recovery on a non-zero exit", err)
+	if uerr := lib.Uninstall(); uerr != nil {
+		return fmt.Errorf("%w; removing the half-installed service failed too: %v (remove it with 'sc.exe delete %s')", step, uerr, w.s.Name)
+	}
+	return fmt.Errorf("%w; the service was removed again", step)
 }
 
 func (w *winService) setEnv() error {
@@ -257,4 +258,14 @@ func (w *winService) Status(ctx context.Context) (ServiceStatus, error) {
 		return nil
 	})
 	return st, err
+}
+
+// StopService asks the Service Control Manager to stop the service name:
+// how the daemon, running under it, ends itself cleanly.
+func StopService(name string) error {
+	w := &winService{s: ServiceSettings{Name: name}}
+	return w.withService(windows.SERVICE_STOP, func(s *mgr.Service) error {
+		_, err := s.Control(svc.Stop)
+		return err
+	})
 }

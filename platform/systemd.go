@@ -9,14 +9,22 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/kardianos/service"
 )
 
-// Systemd manages cco's systemd user unit through `systemctl --user`. It is
-// OS-independent so that its logic runs in tests anywhere; only the wiring
-// that picks it is Linux-only.
+// Systemd manages cco's systemd user unit. kardianos/service (Lib) writes
+// and removes the unit and starts, stops and restarts it; what the library
+// does not do, or does wrong, is cco's own, through systemctl (Runner):
+// reaching the user manager at all, updating an installed unit, enabling
+// and disabling, reload, and a status with NRestarts. It is
+// OS-independent so that its logic runs in tests anywhere; only the
+// wiring that picks it is Linux-only.
 type Systemd struct {
 	Dir       string // unit directory, see SystemdUserUnitDir
 	Settings  ServiceSettings
+	Lib       service.Service
+	LibDir    string // where Lib writes units: ~/.config/systemd/user
 	Runner    Runner
 	LingerDir string // /var/lib/systemd/linger, where logind records lingering users
 	User      string // login name, for the lingering check
@@ -49,24 +57,33 @@ func (m *Systemd) systemctl(ctx context.Context, args ...string) (string, error)
 	return out, err
 }
 
-// ping checks that the user manager answers before anything is written.
+// ping checks that the user manager answers before anything is written:
+// the library would write the unit first and fail after.
 func (m *Systemd) ping(ctx context.Context) error {
 	_, err := m.systemctl(ctx, "show", "--property=Version")
 	return err
 }
 
 // Install writes the unit when it differs from the one installed and makes
-// the manager read it. Enabling and starting are separate steps.
+// the manager read it. The library's Install refuses a unit that exists,
+// so a changed one is uninstalled and installed again through it; where
+// the manager reads units from another directory than the library writes
+// to (XDG_CONFIG_HOME set), cco writes the unit itself.
 func (m *Systemd) Install(ctx context.Context) (InstallResult, error) {
 	if err := m.ping(ctx); err != nil {
 		return InstallResult{}, err
 	}
-	res, _, err := installFile(m.Path(), RenderSystemdUnit, m.Settings, systemdFacts)
+	res, want, err := compareFile(m.Path(), RenderSystemdUnit, m.Settings, systemdFacts)
 	if err != nil || !res.Changed() {
 		return res, err
 	}
-	if _, err := m.systemctl(ctx, "daemon-reload"); err != nil {
-		return res, fmt.Errorf("reloading the systemd user manager: %w", err)
+	if filepath.Clean(m.Dir) == filepath.Clean(m.LibDir) {
+		err = m.libInstall(res.Created)
+	} else {
+		err = m.writeUnit(ctx, want)
+	}
+	if err != nil {
+		return InstallResult{}, err
 	}
 	// The manager reads units from its own search path, computed from its
 	// own environment: a shell whose XDG_CONFIG_HOME differs would write
@@ -85,30 +102,67 @@ func (m *Systemd) Install(ctx context.Context) (InstallResult, error) {
 	return res, nil
 }
 
-// Uninstall stops and disables the unit, removes its file and makes the
-// manager forget it. A unit that is not there is not an error.
+// libInstall installs through the library (which also enables the unit and
+// reloads the manager), replacing the unit there.
+func (m *Systemd) libInstall(created bool) error {
+	if !created {
+		if err := m.Lib.Uninstall(); err != nil {
+			return fmt.Errorf("replacing %s: %w", m.Path(), err)
+		}
+	}
+	if err := m.Lib.Install(); err != nil {
+		return fmt.Errorf("installing %s: %w", m.Path(), err)
+	}
+	return nil
+}
+
+// writeUnit is Install's own path for a unit directory the library does
+// not know: it writes the unit atomically and reloads the manager.
+func (m *Systemd) writeUnit(ctx context.Context, unit []byte) error {
+	if err := os.MkdirAll(m.Dir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", m.Dir, err)
+	}
+	if err := WriteFileAtomic(m.Path(), unit, 0o644); err != nil {
+		return err
+	}
+	if _, err := m.systemctl(ctx, "daemon-reload"); err != nil {
+		return fmt.Errorf("reloading the systemd user manager: %w", err)
+	}
+	return nil
+}
+
+// Uninstall stops the unit (the library's Uninstall does not), removes it
+// through the library, and makes the manager forget a failed state. A unit
+// that is not there is not an error; one whose file was deleted by hand is
+// still stopped and disabled.
 func (m *Systemd) Uninstall(ctx context.Context) (bool, error) {
 	if err := m.ping(ctx); err != nil {
 		return false, err
 	}
-	// Stop and disable even without a file: a unit whose file was deleted
-	// by hand may still run, or still be wanted by default.target.
 	if _, err := m.systemctl(ctx, "stop", m.unit()); err != nil && !unitMissing(err) {
 		return false, fmt.Errorf("stopping %s: %w", m.unit(), err)
 	}
-	if _, err := m.systemctl(ctx, "disable", m.unit()); err != nil && !unitMissing(err) {
-		return false, fmt.Errorf("disabling %s: %w", m.unit(), err)
-	}
-	removed, err := removeFile(m.Path())
+	installed, err := m.Installed()
 	if err != nil {
 		return false, err
 	}
-	if _, err := m.systemctl(ctx, "daemon-reload"); err != nil {
-		return removed, fmt.Errorf("reloading the systemd user manager: %w", err)
+	if installed && filepath.Clean(m.Dir) == filepath.Clean(m.LibDir) {
+		if err := m.Lib.Uninstall(); err != nil {
+			return false, fmt.Errorf("uninstalling %s: %w", m.unit(), err)
+		}
+	} else {
+		if _, err := m.systemctl(ctx, "disable", m.unit()); err != nil && !unitMissing(err) {
+			return false, fmt.Errorf("disabling %s: %w", m.unit(), err)
+		}
+		if _, err := removeFile(m.Path()); err != nil {
+			return false, err
+		}
+		if _, err := m.systemctl(ctx, "daemon-reload"); err != nil {
+			return installed, fmt.Errorf("reloading the systemd user manager: %w", err)
+		}
 	}
-	// Forget a failed state so the unit does not linger in listings.
 	_, _ = m.systemctl(ctx, "reset-failed", m.unit())
-	return removed, nil
+	return installed, nil
 }
 
 // unitMissing reports systemctl's "no such unit" answers.
@@ -117,7 +171,25 @@ func unitMissing(err error) bool {
 	return strings.Contains(said, "not loaded") || strings.Contains(said, "does not exist") || strings.Contains(said, "not found")
 }
 
+// act runs one of the library's controls. The library reports only
+// systemctl's exit status, so a failure is explained here: no manager to
+// talk to, or where the unit's own log is.
 func (m *Systemd) act(ctx context.Context, verb string) error {
+	if err := service.Control(m.Lib, verb); err != nil {
+		if perr := m.ping(ctx); perr != nil {
+			return perr
+		}
+		return fmt.Errorf("%s %s through systemd: %w (see 'systemctl --user status %s' and 'journalctl --user -u %s')", verb, m.unit(), err, m.unit(), m.unit())
+	}
+	return nil
+}
+
+func (m *Systemd) Start(ctx context.Context) error   { return m.act(ctx, "start") }
+func (m *Systemd) Stop(ctx context.Context) error    { return m.act(ctx, "stop") }
+func (m *Systemd) Restart(ctx context.Context) error { return m.act(ctx, "restart") }
+
+// own runs a systemctl verb the library has no call for.
+func (m *Systemd) own(ctx context.Context, verb string) error {
 	if _, err := m.systemctl(ctx, verb, m.unit()); err != nil {
 		if errors.Is(err, ErrNoServiceManager) {
 			return err
@@ -127,14 +199,14 @@ func (m *Systemd) act(ctx context.Context, verb string) error {
 	return nil
 }
 
-func (m *Systemd) Enable(ctx context.Context) error  { return m.act(ctx, "enable") }
-func (m *Systemd) Disable(ctx context.Context) error { return m.act(ctx, "disable") }
-func (m *Systemd) Start(ctx context.Context) error   { return m.act(ctx, "start") }
-func (m *Systemd) Stop(ctx context.Context) error    { return m.act(ctx, "stop") }
-func (m *Systemd) Restart(ctx context.Context) error { return m.act(ctx, "restart") }
-func (m *Systemd) Reload(ctx context.Context) error  { return m.act(ctx, "reload") }
+func (m *Systemd) Enable(ctx context.Context) error  { return m.own(ctx, "enable") }
+func (m *Systemd) Disable(ctx context.Context) error { return m.own(ctx, "disable") }
+func (m *Systemd) Reload(ctx context.Context) error  { return m.own(ctx, "reload") }
 
-// Status combines the unit file with what the manager says about it.
+// Status combines the unit file with what the manager says about it. The
+// library's Status knows only running, stopped and "not installed" (which
+// it also answers for a unit that is deactivating or reloading), so the
+// manager is asked directly.
 func (m *Systemd) Status(ctx context.Context) (ServiceStatus, error) {
 	st := ServiceStatus{Manager: m.Kind(), Path: m.Path(), Restarts: -1}
 	var err error

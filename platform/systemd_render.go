@@ -11,16 +11,19 @@ import (
 	"github.com/coreos/go-systemd/v22/unit"
 )
 
-// RenderSystemdUnit writes the systemd user unit. It replaces the
-// kardianos/service template, which restarts after 120 s, is wanted by
-// multi-user.target (never reached by a user manager, so the service would
-// not start at login) and reads an EnvironmentFile from /etc/sysconfig.
+// RenderSystemdUnit writes the systemd user unit, which kardianos/service
+// is given as its SystemdScript: the library's own template restarts after
+// 120 s, is wanted by multi-user.target (never reached by a user manager,
+// so the service would not start at login), reads an EnvironmentFile from
+// /etc/sysconfig and quotes ExecStart with cmdEscape, which leaves '%' and
+// '$' for systemd to expand. The unit holds no template keys, so the
+// library writes it as it is.
 func RenderSystemdUnit(w io.Writer, s ServiceSettings) error {
 	if err := s.validate(); err != nil {
 		return err
 	}
 	opts := []*unit.UnitOption{
-		unit.NewUnitOption("Unit", "Description", escapeSpecifiers(s.Description)),
+		unit.NewUnitOption("Unit", "Description", escapeSpecifiers(serviceDescription)),
 		unit.NewUnitOption("Unit", "Documentation", "https://github.com/anthropics/cco#readme"),
 		// Restart=always must not give up after a burst of crashes.
 		unit.NewUnitOption("Unit", "StartLimitIntervalSec", "0"),
@@ -31,15 +34,11 @@ func RenderSystemdUnit(w io.Writer, s ServiceSettings) error {
 		unit.NewUnitOption("Service", "ExecStart", SystemdCommandLine(s.Command())),
 		unit.NewUnitOption("Service", "ExecReload", "/bin/kill -HUP $MAINPID"),
 		unit.NewUnitOption("Service", "Restart", "always"),
-		unit.NewUnitOption("Service", "RestartSec", systemdSeconds(s.RestartSec)),
-	}
-	if s.WatchdogSec > 0 {
-		opts = append(opts, unit.NewUnitOption("Service", "WatchdogSec", systemdSeconds(s.WatchdogSec)))
-	}
-	opts = append(opts,
+		unit.NewUnitOption("Service", "RestartSec", systemdSeconds(RestartDelay)),
+		unit.NewUnitOption("Service", "WatchdogSec", systemdSeconds(WatchdogInterval)),
 		// A clean stop exits 0 once drained; give the drain time before SIGKILL.
-		unit.NewUnitOption("Service", "TimeoutStopSec", "30"),
-	)
+		unit.NewUnitOption("Service", "TimeoutStopSec", systemdSeconds(StopTimeout)),
+	}
 	if s.WorkingDir != "" {
 		opts = append(opts, unit.NewUnitOption("Service", "WorkingDirectory", escapeSpecifiers(s.WorkingDir)))
 	}

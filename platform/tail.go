@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -67,9 +68,10 @@ func (t *Tail) Last(w io.Writer, n int, following bool) error {
 // lastNewline is the offset just past the last newline before end (0 if
 // there is none): the end of the last complete line.
 func (t *Tail) lastNewline(end int64) (int64, error) {
+	floor := max(end-maxPartial, 0)
 	buf := make([]byte, tailBlock)
-	for pos := end; pos > 0; {
-		size := min(int64(len(buf)), pos)
+	for pos := end; pos > floor; {
+		size := min(int64(len(buf)), pos-floor)
 		pos -= size
 		if _, err := t.f.ReadAt(buf[:size], pos); err != nil {
 			return 0, err
@@ -78,18 +80,24 @@ func (t *Tail) lastNewline(end int64) (int64, error) {
 			return pos + int64(i) + 1, nil
 		}
 	}
+	if floor > 0 {
+		return end, nil // a line longer than maxPartial: follow from here
+	}
 	return 0, nil
 }
 
-// startOfLastLines walks back from end to where the last n lines begin.
+// startOfLastLines walks back from end to where the last n lines begin,
+// but never further than n lines of maxPartial bytes: a file with no
+// newlines (gigabytes of NULs) is not a log to print whole.
 func (t *Tail) startOfLastLines(end int64, n int) (int64, error) {
 	if n <= 0 {
 		return end, nil
 	}
+	floor := max(end-int64(n)*maxPartial, 0)
 	buf := make([]byte, tailBlock)
 	newlines := 0
-	for pos := end; pos > 0; {
-		size := min(int64(len(buf)), pos)
+	for pos := end; pos > floor; {
+		size := min(int64(len(buf)), pos-floor)
 		pos -= size
 		block := buf[:size]
 		if _, err := t.f.ReadAt(block, pos); err != nil {
@@ -104,7 +112,7 @@ func (t *Tail) startOfLastLines(end int64, n int) (int64, error) {
 			}
 		}
 	}
-	return 0, nil
+	return floor, nil
 }
 
 // Follow writes what is appended to the log until ctx is done, checking
@@ -176,4 +184,41 @@ func (t *Tail) flushPartial(w io.Writer) error {
 	_, err := w.Write(append(t.partial, '\n'))
 	t.partial = t.partial[:0]
 	return err
+}
+
+// LogSince returns the last n lines the log gained after offset (its size
+// before a start began), or its last n lines when it is smaller than
+// offset now (it was rotated meanwhile). It reads only the end of the file.
+func LogSince(path string, offset int64, n int) []string {
+	t, err := OpenTail(path)
+	if err != nil {
+		return nil
+	}
+	defer t.Close()
+	fi, err := t.f.Stat()
+	if err != nil {
+		return nil
+	}
+	end := fi.Size()
+	start, err := t.startOfLastLines(end, n)
+	if err != nil {
+		return nil
+	}
+	if offset > start && offset <= end {
+		start = offset
+	}
+	b, err := io.ReadAll(io.NewSectionReader(t.f, start, end-start))
+	if err != nil || len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+}
+
+// FileSize is path's size, 0 when it cannot be read.
+func FileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
 }

@@ -217,3 +217,32 @@ func TestFollowLumberjack(t *testing.T) {
 	backups, _ := filepath.Glob(filepath.Join(dir, "daemon-*.log"))
 	assert.GreaterOrEqual(t, len(backups), 2, "the log rotated")
 }
+
+func TestLogSince(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "daemon.log")
+	require.NoError(t, os.WriteFile(p, []byte("old 1\nold 2\n"), 0o600))
+	off := FileSize(p)
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString("new 1\nnew 2\nnew 3\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	assert.Equal(t, []string{"new 1", "new 2", "new 3"}, LogSince(p, off, 10))
+	assert.Equal(t, []string{"new 2", "new 3"}, LogSince(p, off, 2))
+	assert.Nil(t, LogSince(p, FileSize(p), 5), "nothing new since the offset")
+	assert.Equal(t, []string{"new 3"}, LogSince(p, FileSize(p)+100, 1), "rotated meanwhile: its last lines")
+	assert.Nil(t, LogSince(filepath.Join(t.TempDir(), "none"), 0, 5))
+}
+
+// A file without newlines is not printed whole by Last.
+func TestLastOfAFileWithoutNewlines(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "daemon.log")
+	require.NoError(t, os.WriteFile(p, bytes.Repeat([]byte{0}, 8*maxPartial), 0o600))
+	tl, err := OpenTail(p)
+	require.NoError(t, err)
+	defer tl.Close()
+	var out bytes.Buffer
+	require.NoError(t, tl.Last(&out, 3, false))
+	assert.Equal(t, 3*maxPartial, out.Len(), "at most n lines of maxPartial bytes")
+}

@@ -79,9 +79,6 @@ func (s *Server) recordHealth(err error) bool {
 	if err == nil {
 		s.health.ConsecutiveFailures, s.health.LastError, s.health.Healthy = 0, "", true
 		s.healthMu.Unlock()
-		if s.opts.OnHealthy != nil {
-			s.opts.OnHealthy()
-		}
 		return false
 	}
 	s.health.ConsecutiveFailures++
@@ -115,6 +112,19 @@ func (s *Server) checkHealth(interval time.Duration) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// SelfCheck is what a watchdog waits on: the daemon's own /health
+// answered through its listener (a wedged server fails it), then the
+// health checks' verdict when they are on.
+func (s *Server) SelfCheck(ctx context.Context) error {
+	if err := s.checkListener(ctx); err != nil {
+		return err
+	}
+	if !s.Healthy() {
+		return errors.New("the daemon's health checks are failing (see 'cco status')")
+	}
+	return nil
 }
 
 // checkListener asks the daemon's own /health over loopback, the way a

@@ -5,16 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 )
 
 // restartKeys take effect only when the daemon starts again.
 var restartKeys = []string{"host", "port", "database_url"}
-
-// ReloadResult says what a reload changed.
-type ReloadResult struct {
-	Applied         []string `json:"applied"`
-	RestartRequired []string `json:"restart_required"`
-}
 
 // Reload re-reads the configuration the daemon was started with (same file,
 // environment and flags) and applies it without dropping a connection. An
@@ -28,7 +23,9 @@ func (s *Server) Reload() (*ReloadResult, error) {
 	next, err := s.opts.LoadConfig()
 	if err != nil {
 		s.log.Warn("configuration reload refused; the old configuration stays in force", "err", err)
-		return nil, fmt.Errorf("reloading the configuration: %w", err)
+		err = fmt.Errorf("reloading the configuration: %w", err)
+		s.noteReload(nil, err)
+		return nil, err
 	}
 	old := s.Config()
 	res := &ReloadResult{Applied: []string{}, RestartRequired: []string{}}
@@ -42,12 +39,39 @@ func (s *Server) Reload() (*ReloadResult, error) {
 	next = next.Retain(old, restartKeys...)
 	s.cfg.Store(next)
 	s.cache.setLimits(next.CacheSize, next.CacheTTL)
+	applyMemoryLimit(next, s.log)
 	if s.opts.ApplyConfig != nil {
 		s.opts.ApplyConfig(next)
 	}
 	s.wakeHealth()
 	s.log.Info("configuration reloaded", "applied", res.Applied, "restart_required", res.RestartRequired)
+	s.noteReload(res, nil)
 	return res, nil
+}
+
+// noteReload records a reload's outcome for /api/status.
+func (s *Server) noteReload(res *ReloadResult, err error) {
+	now := time.Now().UTC()
+	s.reloadsMu.Lock()
+	defer s.reloadsMu.Unlock()
+	s.reloads.Count++
+	s.reloads.LastAt = &now
+	if err != nil {
+		s.reloads.LastError = err.Error()
+		return
+	}
+	s.reloads.Last, s.reloads.LastError = res, ""
+	s.reloads.PendingRestart = res.RestartRequired
+}
+
+func (s *Server) reloadState() ReloadState {
+	s.reloadsMu.Lock()
+	defer s.reloadsMu.Unlock()
+	st := s.reloads
+	if st.PendingRestart == nil {
+		st.PendingRestart = []string{}
+	}
+	return st
 }
 
 func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/anthropics/cco/server/dashboard"
+	"github.com/anthropics/cco/server/prices"
 )
 
 func (s *Server) routes() http.Handler {
@@ -20,6 +21,8 @@ func (s *Server) routes() http.Handler {
 		return s.instrument(route, s.sameOrigin(s.tokenUnlessLoopback(s.tracked(h))))
 	}
 	mux.Handle("GET /api/status", view("/api/status", s.handleStatus))
+	// Identity needs no token: it proves the daemon knows it.
+	mux.Handle("GET /api/identity", s.instrument("/api/identity", s.sameOrigin(http.HandlerFunc(s.handleIdentity))))
 	mux.Handle("GET /api/stats", view("/api/stats", s.handleStats))
 	mux.Handle("GET /metrics", view("/metrics", s.metrics.handler().ServeHTTP))
 	// Control: always the token.
@@ -46,53 +49,25 @@ func (s *Server) tracked(h http.Handler) http.Handler {
 	})
 }
 
-type health struct {
-	Status  string `json:"status"`
-	Version string `json:"version"`
-	PID     int    `json:"pid"`
-	UptimeS int64  `json:"uptime_s"`
-}
-
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, health{Status: "ok", Version: s.opts.Version, PID: pid(), UptimeS: int64(s.uptime() / time.Second)})
+	writeJSON(w, http.StatusOK, Health{Status: "ok", Version: s.opts.Version, PID: pid(), UptimeS: int64(s.uptime() / time.Second)})
 }
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case s.draining.Load():
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
+		writeJSON(w, http.StatusServiceUnavailable, Ready{Status: "draining"})
 	case !s.ready.Load():
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
+		writeJSON(w, http.StatusServiceUnavailable, Ready{Status: "starting"})
 	default:
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		writeJSON(w, http.StatusOK, Ready{Status: "ready"})
 	}
-}
-
-type configEntry struct {
-	Value  string `json:"value"`
-	Source string `json:"source"`
-}
-
-type status struct {
-	Version   string                 `json:"version"`
-	PID       int                    `json:"pid"`
-	StartedAt time.Time              `json:"started_at"`
-	UptimeS   int64                  `json:"uptime_s"`
-	Manager   string                 `json:"manager"`
-	Listen    string                 `json:"listen"`
-	URL       string                 `json:"url"`
-	Ready     bool                   `json:"ready"`
-	GoVersion string                 `json:"go_version"`
-	Paths     map[string]string      `json:"paths"`
-	Config    map[string]configEntry `json:"config"`
-	Cache     CacheStats             `json:"cache"`
-	Analytics writerStats            `json:"analytics"`
-	Health    HealthState            `json:"health"`
 }
 
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	cfg := s.Config()
-	st := status{
+	p := cfg.Paths()
+	st := Status{
 		Version:   s.opts.Version,
 		PID:       pid(),
 		StartedAt: s.started.UTC(),
@@ -103,16 +78,18 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		Ready:     s.ready.Load() && !s.draining.Load(),
 		GoVersion: runtime.Version(),
 		Paths: map[string]string{
-			"home": cfg.Home, "config": cfg.File, "log": cfg.LogPath(),
-			"database": cfg.DatabasePath(), "pid": cfg.PidPath(), "token": cfg.TokenPath(),
+			"home": p.Home, "config": cfg.File, "log": p.Log,
+			"database": cfg.DatabasePath(), "pid": p.Pid, "token": p.Token,
 		},
-		Config:    map[string]configEntry{},
+		Config:    map[string]ConfigEntry{},
 		Cache:     s.cache.stats(),
 		Analytics: s.writerStats(),
 		Health:    s.healthState(),
+		Reload:    s.reloadState(),
+		Prices:    PricesInfo{Source: "genai-prices (pydantic), Anthropic provider", Version: prices.Version(), Date: prices.Date()},
 	}
 	for name, src := range cfg.Sources {
-		st.Config[name] = configEntry{Value: cfg.Value(name), Source: string(src)}
+		st.Config[name] = ConfigEntry{Value: cfg.Value(name), Source: string(src)}
 	}
 	writeJSON(w, http.StatusOK, st)
 }

@@ -36,9 +36,6 @@ type Options struct {
 	OnFatal func(error)
 	// OnShutdown starts a clean stop (POST /api/shutdown).
 	OnShutdown func()
-	// OnHealthy is called after every passing health check; the service
-	// code feeds the systemd watchdog from it (see also Healthy).
-	OnHealthy func()
 }
 
 // analyticsQueue bounds the usage records waiting for the database.
@@ -64,6 +61,8 @@ type Server struct {
 	prices     atomic.Pointer[priceMemo]
 
 	reloadMu   sync.Mutex
+	reloadsMu  sync.Mutex
+	reloads    ReloadState
 	healthMu   sync.Mutex
 	health     HealthState
 	healthWake chan struct{}
@@ -109,6 +108,7 @@ func (s *Server) Config() *config.Config { return s.cfg.Load() }
 // the address and what to do about it.
 func (s *Server) Listen() error {
 	cfg := s.Config()
+	applyMemoryLimit(cfg, s.log)
 	addr := cfg.Addr()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

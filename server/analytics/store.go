@@ -8,10 +8,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/anthropics/cco/platform"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite driver, registered as "sqlite"
 )
@@ -57,7 +60,10 @@ func openStore(path string) (*Store, error) {
 // makePrivate creates the database file 0600 before SQLite opens it, or
 // makes an existing one private: SQLite creates its -wal and -shm files
 // with the database file's mode, so a file it created itself (0644) would
-// leave the usage journal readable by others from the first run on.
+// leave the usage journal readable by others from the first run on. Only a
+// regular file of the user's that is an SQLite database (or empty) is
+// chmodded: database_url may name any path, and cco changes no file it
+// did not make.
 func makePrivate(path string) error {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err == nil {
@@ -66,12 +72,40 @@ func makePrivate(path string) error {
 	if !errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("creating the usage database %s: %w", path, err)
 	}
+	if err := platform.CheckRegular(path, platform.FollowLinks); err != nil {
+		return fmt.Errorf("opening the usage database: %w", err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("checking the usage database %s: %w", path, err)
+	}
+	if !platform.OwnedByMe(fi) {
+		return fmt.Errorf("the usage database %s belongs to %s; choose a database of your own with database_url", path, platform.Owner(fi))
+	}
+	if fi.Size() > 0 && !isSQLite(path) {
+		return nil // Open moves it aside, as it is
+	}
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() || !platform.OwnedByMe(fi) {
+			continue
+		}
+		if err := os.Chmod(p, 0o600); err != nil {
 			return fmt.Errorf("making the usage database %s private: %w", p, err)
 		}
 	}
 	return nil
+}
+
+// isSQLite reports whether path starts with SQLite's file header.
+func isSQLite(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 16)
+	n, _ := io.ReadFull(f, head)
+	return n == 16 && string(head) == "SQLite format 3\x00"
 }
 
 // OpenReadOnly opens an existing database for queries only (cco stats when
@@ -79,6 +113,9 @@ func makePrivate(path string) error {
 func OpenReadOnly(path string) (*Store, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("opening the usage database %s: %w", path, err)
+	}
+	if err := platform.CheckRegular(path, platform.FollowLinks); err != nil {
+		return nil, fmt.Errorf("opening the usage database: %w", err)
 	}
 	db, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {

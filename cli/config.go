@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/anthropics/cco/config"
+)
+
+func cmdConfig(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("config", stdout)
+	file := fs.String("config", "", "config file to use instead of CCO_HOME/config.toml")
+	asJSON := fs.Bool("json", false, "show: print JSON")
+	fs.SetInterspersed(true)
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		return usageError{"config needs a subcommand: show, get, set, unset, path or validate"}
+	}
+	want := map[string]int{"show": 0, "get": 1, "set": 2, "unset": 1, "path": 0, "validate": 0}
+	n, ok := want[rest[0]]
+	if !ok {
+		return usageError{fmt.Sprintf("unknown config subcommand %q (use show, get, set, unset, path or validate)", rest[0])}
+	}
+	if len(rest)-1 != n {
+		return usageError{fmt.Sprintf("config %s takes %d argument(s), got %d", rest[0], n, len(rest)-1)}
+	}
+	path, err := configFile(*file)
+	if err != nil {
+		return err
+	}
+	if rest[0] == "set" || rest[0] == "unset" {
+		if err := checkConfigHome(path, rest[0] == "set"); err != nil {
+			return err
+		}
+	}
+	switch rest[0] {
+	case "path":
+		fmt.Fprintln(stdout, path)
+		return nil
+	case "set":
+		changed, err := config.Set(path, rest[1], rest[2])
+		if err != nil {
+			return err
+		}
+		if changed {
+			fmt.Fprintf(stdout, "set %s in %s\n", rest[1], path)
+		} else {
+			fmt.Fprintf(stdout, "%s already says %s = %s; nothing changed\n", path, rest[1], rest[2])
+		}
+		return nil
+	case "unset":
+		changed, err := config.Unset(path, rest[1])
+		if err != nil {
+			return err
+		}
+		if changed {
+			fmt.Fprintf(stdout, "unset %s in %s\n", rest[1], path)
+		} else {
+			fmt.Fprintf(stdout, "%s does not set %s; nothing changed\n", path, rest[1])
+		}
+		return nil
+	}
+	cfg, err := loadConfig(*file, nil)
+	if err != nil {
+		return err
+	}
+	switch rest[0] {
+	case "get":
+		k, ok := config.LookupKey(rest[1])
+		if !ok {
+			return config.UnknownKey("config get", rest[1])
+		}
+		fmt.Fprintln(stdout, cfg.Value(k.Name))
+	case "validate":
+		fmt.Fprintf(stdout, "%s: ok\n", cfg.File)
+	case "show":
+		return showConfig(cfg, *asJSON, stdout)
+	}
+	return nil
+}
+
+func showConfig(cfg *config.Config, asJSON bool, stdout io.Writer) error {
+	if asJSON {
+		type entry struct {
+			Key    string `json:"key"`
+			Value  string `json:"value"`
+			Source string `json:"source"`
+		}
+		out := []entry{}
+		for _, k := range config.Keys {
+			out = append(out, entry{k.Name, cfg.Value(k.Name), string(cfg.Sources[k.Name])})
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	fmt.Fprintf(stdout, "# %s\n", cfg.File)
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE")
+	for _, k := range config.Keys {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", k.Name, cfg.Value(k.Name), cfg.Sources[k.Name])
+	}
+	return tw.Flush()
+}
+
+// checkConfigHome applies CCO_HOME's rules (config.EnsureHome) before an
+// edit writes into it: created 0700 when missing (by set only: unset never
+// creates anything), refused when others may write it.
+func checkConfigHome(path string, create bool) error {
+	home, err := config.HomeDir()
+	if err != nil || filepath.Dir(path) != home {
+		return err
+	}
+	if _, err := os.Stat(home); err != nil && !create {
+		return nil
+	}
+	return config.EnsureHome(home)
+}
+
+// configFile is --config when given, else CCO_HOME/config.toml.
+func configFile(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	home, err := config.HomeDir()
+	if err != nil {
+		return "", err
+	}
+	return config.DefaultFile(home), nil
+}

@@ -1,0 +1,229 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/anthropics/cco/client"
+	"github.com/anthropics/cco/config"
+	"github.com/anthropics/cco/detached"
+	"github.com/anthropics/cco/platform"
+)
+
+// daemonStatus is what status reports. Service carries what a service
+// manager adds (unit state, enabled, ...) when cco runs under one.
+type daemonStatus struct {
+	Running   bool       `json:"running"`
+	State     string     `json:"state"` // running, starting, stopped
+	PID       int        `json:"pid,omitempty"`
+	URL       string     `json:"url,omitempty"`
+	StartedAt *time.Time `json:"started_at,omitempty"`
+	UptimeS   *int64     `json:"uptime_s,omitempty"`
+	Version   string     `json:"version,omitempty"`
+	Health    string     `json:"health,omitempty"`
+	Manager   string     `json:"manager,omitempty"`
+	Config    string     `json:"config"`
+	Log       string     `json:"log"`
+	PidFile   string     `json:"pid_file"`
+	StalePID  int        `json:"stale_pid_removed,omitempty"`
+	// StaleUnreadable: a stale pid file that did not parse was removed.
+	StaleUnreadable bool `json:"stale_pid_file_unreadable_removed,omitempty"`
+	// PidFileError: a daemon runs, but its pid file does not parse.
+	PidFileError string `json:"pid_file_error,omitempty"`
+	// NotCertain: a daemon runs, but which process it is cannot be
+	// established (the pid file names another process), with why.
+	NotCertain string `json:"identity_error,omitempty"`
+	// WrongPidFile: the PID daemon.pid names, when the kernel says another
+	// process (PID) holds the lock.
+	WrongPidFile int               `json:"pid_file_names_other_pid,omitempty"`
+	Service      map[string]string `json:"service,omitempty"`
+	// LastError is what ended the last run (daemon.exit), while not running.
+	LastError     string `json:"last_error,omitempty"`
+	LastErrorTime string `json:"last_error_time,omitempty"`
+	// ConfigError: the config file does not load, so the next start (or
+	// reload) will fail.
+	ConfigError string `json:"config_error,omitempty"`
+	// PendingRestart lists settings changed and reloaded that take effect
+	// only at the next restart.
+	PendingRestart []string `json:"pending_restart,omitempty"`
+}
+
+// statusDetached reports on the daemon by its lock and pid file, with a
+// live /health when it runs. When nothing runs it makes no request at all,
+// so it answers at once.
+func statusDetached(ctx context.Context, paths config.Paths) (daemonStatus, error) {
+	s := daemonStatus{State: "stopped", Config: paths.Config, Log: paths.Log, PidFile: paths.Pid}
+	st, err := detached.Inspect(paths)
+	if err != nil {
+		return s, err
+	}
+	if st.Stale != nil {
+		s.StalePID = st.Stale.PID
+	}
+	s.StaleUnreadable = st.StaleUnreadable
+	if !st.Running {
+		return s, nil
+	}
+	s.Running, s.State = true, "starting"
+	info := st.Info
+	if st.InfoErr != nil {
+		s.State, s.PidFileError = "running", st.InfoErr.Error()
+		// Where the kernel names the lock holder, its pid is known anyway.
+		if d, err := platform.Identify(paths.Lock, nil); err == nil {
+			s.PID = d.PID
+		}
+	}
+	if info == nil {
+		return s, nil
+	}
+	// The pid file describes the daemon only if it names the lock holder.
+	d, err := detached.Identify(ctx, paths, st)
+	var idErr *platform.IdentityError
+	switch {
+	case errors.As(err, &idErr):
+		s.State, s.NotCertain = "running", idErr.Error()
+		return s, nil
+	case err != nil && !errors.Is(err, platform.ErrNotLocked):
+		return s, err
+	case d.PidFileWrong:
+		// The file's address may be as wrong as its PID: the daemon is
+		// asked there, and shown only when it answers as itself.
+		s.WrongPidFile = info.PID
+		s.State, s.PID = "running", d.PID
+		c := client.For(*info, paths)
+		if s.Health = liveHealth(ctx, c, d.PID); s.Health == "ok" {
+			s.URL = c.URL()
+		}
+		return s, nil
+	}
+	c := client.For(*info, paths)
+	s.State, s.PID, s.URL, s.Version, s.Manager = "running", info.PID, c.URL(), info.Version, info.Manager
+	if info.Config != "" {
+		s.Config = info.Config
+	}
+	if started := info.StartedAt; !started.IsZero() {
+		up := int64(time.Since(started) / time.Second)
+		s.StartedAt, s.UptimeS = &started, &up
+	}
+	s.Health = liveHealth(ctx, c, info.PID)
+	if s.Health == "ok" {
+		if api, err := c.Status(ctx); err == nil {
+			s.PendingRestart = api.Reload.PendingRestart
+		}
+	}
+	return s, nil
+}
+
+// liveHealth asks the daemon's /health now.
+func liveHealth(ctx context.Context, c *client.Client, pid int) string {
+	h, err := c.Health(ctx)
+	var ae *client.APIError
+	switch {
+	case errors.As(err, &ae):
+		return fmt.Sprintf("failing (HTTP %d)", ae.Status)
+	case err != nil:
+		return fmt.Sprintf("not answering (%v)", err)
+	case h.PID != pid:
+		return fmt.Sprintf("another process (pid %d) answers on %s", h.PID, c.URL())
+	case h.Status != "ok":
+		return fmt.Sprintf("failing (status %q)", h.Status)
+	}
+	return "ok"
+}
+
+func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("status", stdout)
+	asJSON := fs.Bool("json", false, "print the status as JSON")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	paths, err := homePaths()
+	if err != nil {
+		return err
+	}
+	s, err := statusDetached(ctx, paths)
+	if err != nil {
+		return err
+	}
+	addServiceStatus(ctx, &s, paths)
+	if !s.Running {
+		if e, err := platform.ReadLastExit(paths.LastExit); err == nil && e != nil {
+			s.LastErrorTime, s.LastError = e.Time.Local().Format("2006-01-02 15:04:05"), e.Error
+		}
+	}
+	if _, err := loadConfig("", nil); err != nil {
+		s.ConfigError = err.Error()
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(s); err != nil {
+			return err
+		}
+	} else {
+		printStatus(stdout, s)
+	}
+	if !s.Running {
+		return errNotRunning
+	}
+	return nil
+}
+
+func printStatus(w io.Writer, s daemonStatus) {
+	switch {
+	case s.PidFileError != "" && s.PID != 0:
+		fmt.Fprintf(w, "cco is running (pid %d holds the lock), but its pid file is unreadable, so its URL is unknown\n", s.PID)
+		fmt.Fprintf(w, "  pid file: %s\n", s.PidFileError)
+		fmt.Fprintln(w, "  'cco stop' stops the lock holder; 'cco restart' writes a new pid file")
+	case s.PidFileError != "":
+		fmt.Fprintln(w, "cco is running (a daemon holds the lock), but its pid file is unreadable, so its pid and URL are unknown")
+		fmt.Fprintf(w, "  pid file: %s\n", s.PidFileError)
+		fmt.Fprintln(w, "  nothing is signalled on the word of a damaged pid file; stop the daemon by its pid (see 'fuser "+"daemon.lock' in CCO_HOME), then start it again")
+	case s.NotCertain != "":
+		fmt.Fprintln(w, "cco is running (a process holds daemon.lock), but which process is not certain:")
+		fmt.Fprintf(w, "  %s\n", s.NotCertain)
+	case s.WrongPidFile != 0:
+		fmt.Fprintf(w, "cco is running (pid %d holds the lock), but daemon.pid names pid %d, which does not\n", s.PID, s.WrongPidFile)
+		fmt.Fprintf(w, "  health:   %s\n", s.Health)
+		fmt.Fprintln(w, "  'cco stop' stops the lock holder and never signals the pid the file names; 'cco restart' writes a correct pid file")
+	case s.State == "running":
+		fmt.Fprintf(w, "cco is running (pid %d) at %s\n", s.PID, s.URL)
+		fmt.Fprintf(w, "  health:   %s\n", s.Health)
+		if s.UptimeS != nil {
+			fmt.Fprintf(w, "  uptime:   %s (since %s)\n", (time.Duration(*s.UptimeS) * time.Second).String(), s.StartedAt.Local().Format("2006-01-02 15:04:05 MST"))
+		}
+		fmt.Fprintf(w, "  version:  %s\n", s.Version)
+		fmt.Fprintf(w, "  manager:  %s\n", s.Manager)
+		if len(s.PendingRestart) > 0 {
+			fmt.Fprintf(w, "  pending:  %s changed and reloaded, but take effect only after 'cco restart'\n", strings.Join(s.PendingRestart, ", "))
+		}
+	case s.State == "starting":
+		fmt.Fprintln(w, "cco is starting (it holds the lock but is not listening yet)")
+	default:
+		fmt.Fprintln(w, "cco is not running")
+		if s.StalePID != 0 {
+			fmt.Fprintf(w, "  removed a stale pid file (pid %d was not a running cco daemon; it was not signalled)\n", s.StalePID)
+		}
+		if s.StaleUnreadable {
+			fmt.Fprintf(w, "  removed an unreadable stale pid file %s (no daemon held the lock; nothing was signalled)\n", s.PidFile)
+		}
+		if s.LastError != "" {
+			fmt.Fprintf(w, "  last run failed (%s): %s\n", s.LastErrorTime, s.LastError)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Service)) {
+		fmt.Fprintf(w, "  %-9s %s\n", k+":", s.Service[k])
+	}
+	fmt.Fprintf(w, "  config:   %s\n", s.Config)
+	if s.ConfigError != "" {
+		fmt.Fprintf(w, "  warning:  the config file does not load, so the next start or reload will fail:\n    %s\n", strings.ReplaceAll(s.ConfigError, "\n", "\n    "))
+	}
+	fmt.Fprintf(w, "  log:      %s\n", s.Log)
+}

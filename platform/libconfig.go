@@ -1,0 +1,73 @@
+package platform
+
+import (
+	"strings"
+
+	"github.com/kardianos/service"
+)
+
+// windowsResetPeriod forgets past failures after a day, so that a daemon
+// that failed once last week is restarted again this week.
+const windowsResetPeriod = 86400
+
+// libConfig is the kardianos/service configuration of cco's service on
+// every OS: the unit and the plist as its SystemdScript and LaunchdConfig,
+// a per-user service, and the Windows start type and recovery actions.
+// The library reads options with exact type checks (string, string, int):
+// a wrong type silently falls back to its default, so the types here are
+// part of the contract, and of the golden file.
+func libConfig(s ServiceSettings, name string) (*service.Config, error) {
+	var unit, plist strings.Builder
+	if err := RenderSystemdUnit(&unit, s); err != nil {
+		return nil, err
+	}
+	if err := RenderLaunchdPlist(&plist, s); err != nil {
+		return nil, err
+	}
+	// The values of kardianos's ServiceStartAutomatic and ServiceStartManual,
+	// which exist only in its Windows build.
+	startType := "automatic"
+	if !s.AutoStart {
+		startType = "manual"
+	}
+	env := map[string]string{}
+	for _, e := range s.Env {
+		env[e.Name] = e.Value
+	}
+	return &service.Config{
+		Name:             name,
+		DisplayName:      serviceDisplayName,
+		Description:      serviceDescription,
+		Executable:       s.Exe,
+		Arguments:        s.Args,
+		WorkingDirectory: s.WorkingDir,
+		EnvVars:          env,
+		Option: service.KeyValue{
+			"UserService":   true,
+			"SystemdScript": unit.String(),
+			"LaunchdConfig": plist.String(),
+			"StartType":     startType,
+			// Recovery actions are set only when OnFailure is given.
+			"OnFailure":              "restart",
+			"OnFailureDelayDuration": RestartDelay.String(),
+			"OnFailureResetPeriod":   windowsResetPeriod,
+			"DelayedAutoStart":       false,
+		},
+	}, nil
+}
+
+// noProgram is the Interface kardianos/service needs to manage a service
+// from outside it: the daemon's own program runs only under `daemon run`.
+type noProgram struct{}
+
+func (noProgram) Start(service.Service) error { return nil }
+func (noProgram) Stop(service.Service) error  { return nil }
+
+// newLib is the library's handle on cco's service, under name.
+func newLib(s ServiceSettings, name string) (service.Service, error) {
+	c, err := libConfig(s, name)
+	if err != nil {
+		return nil, err
+	}
+	return service.New(noProgram{}, c)
+}

@@ -1,0 +1,75 @@
+package server
+
+import (
+	"time"
+
+	"github.com/anthropics/cco/server/analytics"
+)
+
+// The wire types of the daemon's API: the server encodes them and the
+// client (package client) decodes them, so both sides agree by
+// construction.
+
+// Health is GET /health.
+type Health struct {
+	Status  string `json:"status"`
+	Version string `json:"version"`
+	PID     int    `json:"pid"`
+	UptimeS int64  `json:"uptime_s"`
+}
+
+// Ready is GET /ready (200 when ready, 503 while starting or draining).
+type Ready struct {
+	Status string `json:"status"` // ready, starting, draining
+}
+
+// ConfigEntry is one effective configuration value and where it came from.
+type ConfigEntry struct {
+	Value  string `json:"value"`
+	Source string `json:"source"`
+}
+
+// Status is GET /api/status.
+type Status struct {
+	Version   string                 `json:"version"`
+	PID       int                    `json:"pid"`
+	StartedAt time.Time              `json:"started_at"`
+	UptimeS   int64                  `json:"uptime_s"`
+	Manager   string                 `json:"manager"`
+	Listen    string                 `json:"listen"`
+	URL       string                 `json:"url"`
+	Ready     bool                   `json:"ready"`
+	GoVersion string                 `json:"go_version"`
+	Paths     map[string]string      `json:"paths"`
+	Config    map[string]ConfigEntry `json:"config"`
+	Cache     CacheStats             `json:"cache"`
+	Analytics analytics.WriterStats  `json:"analytics"`
+	Health    HealthState            `json:"health"`
+	Reload    ReloadState            `json:"reload"`
+	Prices    PricesInfo             `json:"prices"`
+}
+
+// ReloadResult is what one reload changed (POST /api/reload).
+type ReloadResult struct {
+	Applied         []string `json:"applied"`
+	RestartRequired []string `json:"restart_required"`
+}
+
+// ReloadState counts reloads, however they were asked for (SIGHUP, the
+// API, a service manager's reload), so that a caller that cannot get an
+// answer from its request (a signal carries none) can read it here.
+type ReloadState struct {
+	Count     int64         `json:"count"`
+	LastAt    *time.Time    `json:"last_at,omitempty"`
+	Last      *ReloadResult `json:"last,omitempty"`       // the last reload that was applied
+	LastError string        `json:"last_error,omitempty"` // the last reload, when it was refused
+	// PendingRestart lists keys whose new values wait for a restart.
+	PendingRestart []string `json:"pending_restart"`
+}
+
+// PricesInfo names the price data cost estimates come from.
+type PricesInfo struct {
+	Source  string `json:"source"`
+	Version string `json:"version"`
+	Date    string `json:"date"`
+}
