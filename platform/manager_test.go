@@ -150,7 +150,7 @@ func newFakeLib(t *testing.T, s ServiceSettings, path, option string, log func(s
 }
 
 func (f *fakeLib) record(call string) { f.log("lib " + call) }
-func (f *fakeLib) String() string    { return "cco daemon" }
+func (f *fakeLib) String() string     { return "cco daemon" }
 
 // Install refuses a file that exists, as the library does.
 func (f *fakeLib) Install() error {
