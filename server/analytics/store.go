@@ -21,7 +21,7 @@ type Store struct {
 	db       *sql.DB
 	path     string
 	sourceID string
-	file os.FileInfo // the file opened, to notice it being removed or replaced
+	file     os.FileInfo // the file opened, to notice it being removed or replaced
 	// MovedAside is where a corrupt database found at path was moved
 	// before a new one was created ("" when none was).
 	MovedAside string
