@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 
 // fast are timings for tests: quick polls and retries, so that waits on
 // conditions end soon; none of them is what a test asserts.
-var fast = tuning{batch: 5000, poll: 50 * time.Millisecond, backoffMin: 10 * time.Millisecond, backoffMax: 200 * time.Millisecond, dialTimeout: 5 * time.Second}
+var fast = tuning{batch: 5000, poll: 50 * time.Millisecond, backoffMin: 10 * time.Millisecond, backoffMax: 200 * time.Millisecond, dialTimeout: 5 * time.Second, insert: (*Shipper).copyRows}
 
 // waitLimit bounds every wait on a condition; it is generous for shared
 // CI machines under -race and never a guess at how long a step takes.

@@ -16,7 +16,13 @@ var migrations = []string{
 	// 1: one row per call of every cco of the team. (source_id, local_id)
 	// names a row wherever it came from: source_id is the UUID of the
 	// local database, local_id its id there. cco_sources holds, per local
-	// database, how far it has shipped; see Shipper for why it is there.
+	// database, how far it has shipped; see shipBatch for why it is there.
+	// cco_calls_hourly sums the calls per hour (UTC) and per user,
+	// machine, project, model and session, in the transaction that adds
+	// them, so that statistics read a few rows per session-hour instead of
+	// every call: the calls of a session share its user, machine and
+	// project, and mostly one or two models. Token sums, as in the local
+	// statistics, leave cache hits out.
 	`CREATE TABLE cco_sources (
 		source_id       uuid PRIMARY KEY,
 		machine         text        NOT NULL,
@@ -57,11 +63,26 @@ var migrations = []string{
 		CONSTRAINT cco_calls_source_local UNIQUE (source_id, local_id)
 	);
 	CREATE INDEX cco_calls_ts ON cco_calls (ts);
-	CREATE INDEX cco_calls_user_ts ON cco_calls ("user", ts);
-	CREATE INDEX cco_calls_machine_ts ON cco_calls (machine, ts);
-	CREATE INDEX cco_calls_project_ts ON cco_calls (project, ts);
-	CREATE INDEX cco_calls_model_ts ON cco_calls (model, ts);
-	CREATE INDEX cco_calls_session_ts ON cco_calls (session_id, ts);`,
+	CREATE TABLE cco_calls_hourly (
+		hour                  timestamptz      NOT NULL,
+		"user"                text             NOT NULL,
+		machine               text             NOT NULL,
+		project               text             NOT NULL,
+		model                 text             NOT NULL,
+		session_id            text             NOT NULL,
+		requests              bigint           NOT NULL,
+		errors                bigint           NOT NULL,
+		cache_hits            bigint           NOT NULL,
+		input_tokens          bigint           NOT NULL,
+		output_tokens         bigint           NOT NULL,
+		cache_read_tokens     bigint           NOT NULL,
+		cache_creation_tokens bigint           NOT NULL,
+		cost_usd              double precision NOT NULL,
+		unpriced_requests     bigint           NOT NULL,
+		first_ts              timestamptz      NOT NULL,
+		last_ts               timestamptz      NOT NULL,
+		PRIMARY KEY (hour, "user", machine, project, model, session_id)
+	);`,
 }
 
 // SchemaVersion is the team database schema this cco writes and reads.

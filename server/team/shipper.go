@@ -26,6 +26,7 @@ import (
 
 	"github.com/anthropics/cco/server/analytics"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -49,9 +50,13 @@ type tuning struct {
 	backoffMin  time.Duration // first wait after a failure
 	backoffMax  time.Duration // the cap on waits between attempts
 	dialTimeout time.Duration
+	// insert writes a batch in the shipment's transaction; a benchmark
+	// swaps in the alternatives that copyRows was measured against.
+	insert func(s *Shipper, ctx context.Context, tx pgx.Tx, rows []analytics.Row) error
 }
 
-var defaultTuning = tuning{batch: 5000, poll: 5 * time.Second, backoffMin: 500 * time.Millisecond, backoffMax: time.Minute, dialTimeout: 10 * time.Second}
+var defaultTuning = tuning{batch: 5000, poll: 5 * time.Second, backoffMin: 500 * time.Millisecond, backoffMax: time.Minute, dialTimeout: 10 * time.Second,
+	insert: (*Shipper).copyRows}
 
 // Shipper copies the local rows to the team database in the background.
 // None of its methods waits on the network, except Stats and Close.
@@ -60,9 +65,13 @@ type Shipper struct {
 	store  *analytics.Store
 	log    *slog.Logger
 	tune   tuning
-	source uuid.UUID
+	source [16]byte // not uuid.UUID: pgx would encode that through its string form
 	pool   *pgxpool.Pool
 	hint   string // meta key of the cursor last seen, for Pending before connecting
+
+	// Used by the loop's goroutine only.
+	hintSaved int64
+	hintAt    time.Time
 
 	ctx     context.Context // ends when Close's context does
 	cancel  context.CancelFunc
@@ -87,6 +96,16 @@ func New(cfg Config, store *analytics.Store, log *slog.Logger) (*Shipper, error)
 }
 
 func newShipper(cfg Config, store *analytics.Store, log *slog.Logger, tune tuning) (*Shipper, error) {
+	s, err := build(cfg, store, log, tune)
+	if err != nil {
+		return nil, err
+	}
+	go s.run()
+	return s, nil
+}
+
+// build makes a shipper without starting it.
+func build(cfg Config, store *analytics.Store, log *slog.Logger, tune tuning) (*Shipper, error) {
 	if err := ValidateURL(cfg.URL); err != nil {
 		return nil, err
 	}
@@ -123,12 +142,11 @@ func newShipper(cfg Config, store *analytics.Store, log *slog.Logger, tune tunin
 	s.st.url = Redact(cfg.URL)
 	if v, ok, _ := store.Meta(s.ctx, s.hint); ok {
 		c, _ := strconv.ParseInt(v, 10, 64)
-		s.st.cursor = c
+		s.st.cursor, s.hintSaved = c, c
 	}
 	if n, err := store.CountAfter(s.ctx, s.st.cursor); err == nil {
 		s.pending.Store(n)
 	}
-	go s.run()
 	return s, nil
 }
 
@@ -184,6 +202,7 @@ func (s *Shipper) Close(ctx context.Context) error {
 // jittered backoff during which Notify only updates the pending count.
 func (s *Shipper) run() {
 	defer close(s.done)
+	defer s.saveHint()
 	ready := false
 	failures := 0
 	for {
@@ -215,19 +234,20 @@ func (s *Shipper) pass(ready *bool) error {
 		}
 		*ready = true
 	}
+	var ahead *readAhead
+	defer func() { ahead.wait() }()
 	for {
-		n, err := s.shipBatch(s.ctx)
+		n, next, err := s.shipBatch(s.ctx, ahead)
+		ahead = next
 		if err != nil {
 			// The server may come back as another one (restored, or
 			// upgraded by a newer cco): check the schema on reconnect.
 			*ready = false
 			return err
 		}
-		if n > 0 {
-			s.shipped.Add(int64(n))
-			s.succeed(n)
-		} else {
-			s.succeed(0)
+		s.shipped.Add(int64(n))
+		s.succeed(n)
+		if n == 0 {
 			return nil
 		}
 	}
@@ -292,17 +312,29 @@ func (s *Shipper) countPending() {
 	}
 }
 
-func (s *Shipper) setPending(n int64) { s.pending.Store(n) }
-
 // setCursor records how far PostgreSQL says this database has shipped,
 // and keeps a copy locally for Pending at the next start, before the team
 // database is reached. The copy is only ever a display hint.
 func (s *Shipper) setCursor(c int64) {
 	s.mu.Lock()
-	changed := s.st.cursor != c
 	s.st.cursor = c
 	s.mu.Unlock()
-	if changed {
-		_ = s.store.SetMeta(s.ctx, s.hint, strconv.FormatInt(c, 10))
+	// At most once a second: while catching up, a local write per batch
+	// would slow shipping down for a figure only Status shows.
+	if time.Since(s.hintAt) > time.Second {
+		s.saveHint()
 	}
+}
+
+// saveHint stores the cursor's local copy; run calls it last thing too.
+func (s *Shipper) saveHint() {
+	s.mu.Lock()
+	c := s.st.cursor
+	s.mu.Unlock()
+	if c != s.hintSaved {
+		if s.store.SetMeta(context.Background(), s.hint, strconv.FormatInt(c, 10)) == nil {
+			s.hintSaved = c
+		}
+	}
+	s.hintAt = time.Now()
 }

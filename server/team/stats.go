@@ -30,15 +30,15 @@ type Group struct {
 	Last                time.Time `json:"last"`
 }
 
-// groupings maps each allowed --by to the expression it groups on; only
-// these ever reach the SQL.
-var groupings = map[string]string{
-	"user":    `"user"`,
-	"machine": `machine`,
-	"project": `project`,
-	"model":   `model`,
-	"session": `session_id`,
-	"day":     `to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
+// groupings maps each allowed --by to what it groups on in the roll-up
+// and in the raw rows; only these ever reach the SQL.
+var groupings = map[string]struct{ rollup, raw string }{
+	"user":    {`"user"`, `"user"`},
+	"machine": {`machine`, `machine`},
+	"project": {`project`, `project`},
+	"model":   {`model`, `model`},
+	"session": {`session_id`, `session_id`},
+	"day":     {`(hour AT TIME ZONE 'UTC')::date`, `(ts AT TIME ZONE 'UTC')::date`},
 }
 
 // GroupBys are the values Stats accepts for by.
@@ -84,37 +84,14 @@ func (s *Shipper) Stats(ctx context.Context, by string, since, until time.Time) 
 }
 
 func stats(ctx context.Context, pool *pgxpool.Pool, by string, since, until time.Time) ([]Group, error) {
-	key, ok := groupings[by]
+	g, ok := groupings[by]
 	if !ok {
 		return nil, fmt.Errorf("team statistics cannot be grouped by %q; use one of %s", by, strings.Join(GroupBys, ", "))
 	}
 	if !since.IsZero() && !until.IsZero() && !since.Before(until) {
 		return nil, fmt.Errorf("team statistics: since (%s) must be before until (%s)", since.Format(time.RFC3339), until.Format(time.RFC3339))
 	}
-	var where []string
-	var args []any
-	if !since.IsZero() {
-		args = append(args, since)
-		where = append(where, fmt.Sprintf("ts >= $%d", len(args)))
-	}
-	if !until.IsZero() {
-		args = append(args, until)
-		where = append(where, fmt.Sprintf("ts < $%d", len(args)))
-	}
-	q := `SELECT ` + key + ` AS k, count(*),
-		count(*) FILTER (WHERE status >= 400 OR status < 100),
-		count(*) FILTER (WHERE cache = 'hit'),
-		coalesce(sum(input_tokens) FILTER (WHERE cache <> 'hit'), 0),
-		coalesce(sum(output_tokens) FILTER (WHERE cache <> 'hit'), 0),
-		coalesce(sum(cache_read_tokens) FILTER (WHERE cache <> 'hit'), 0),
-		coalesce(sum(cache_creation_tokens) FILTER (WHERE cache <> 'hit'), 0),
-		coalesce(sum(cost_usd), 0), count(*) FILTER (WHERE cost_usd IS NULL),
-		min(ts), max(ts)
-		FROM cco_calls`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	q += ` GROUP BY k`
+	q, args := statsQuery(g, by == "day", since, until)
 	rows, err := pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, explain("reading team statistics by "+by, err, "")
@@ -129,11 +106,69 @@ func stats(ctx context.Context, pool *pgxpool.Pool, by string, since, until time
 	if err != nil {
 		return nil, fmt.Errorf("reading team statistics by %s: %w", by, err)
 	}
+	sortGroups(groups, by)
+	return groups, nil
+}
+
+// statsQuery reads the whole hours of [since, until) from the roll-up and
+// the partial hours at either end from the raw rows, as the local
+// statistics do; a zero since or until is an open end.
+func statsQuery(g struct{ rollup, raw string }, day bool, since, until time.Time) (string, []any) {
+	var args []any
+	arg := func(t time.Time) string {
+		args = append(args, t)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	raw := func(lo, hi time.Time) string {
+		return `SELECT ` + g.raw + `, ` + rawSums + ` FROM cco_calls WHERE ts >= ` + arg(lo) + ` AND ts < ` + arg(hi) + ` GROUP BY 1`
+	}
+	lo, hi := since.Truncate(time.Hour), until.Truncate(time.Hour)
+	if lo.Before(since) {
+		lo = lo.Add(time.Hour)
+	}
+	var parts, where []string
+	switch {
+	case !since.IsZero() && !until.IsZero() && !lo.Before(hi):
+		parts = append(parts, raw(since, until)) // no whole hour inside
+	default:
+		if !since.IsZero() {
+			where = append(where, `hour >= `+arg(lo))
+			if since.Before(lo) {
+				parts = append(parts, raw(since, lo))
+			}
+		}
+		if !until.IsZero() {
+			where = append(where, `hour < `+arg(hi))
+			if hi.Before(until) {
+				parts = append(parts, raw(hi, until))
+			}
+		}
+		rollup := `SELECT ` + g.rollup + `, sum(requests), sum(errors), sum(cache_hits), sum(input_tokens),
+			sum(output_tokens), sum(cache_read_tokens), sum(cache_creation_tokens), sum(cost_usd),
+			sum(unpriced_requests), min(first_ts), max(last_ts) FROM cco_calls_hourly`
+		if len(where) > 0 {
+			rollup += ` WHERE ` + strings.Join(where, ` AND `)
+		}
+		parts = append(parts, rollup+` GROUP BY 1`)
+	}
+	key := `k`
+	if day {
+		key = `to_char(k, 'YYYY-MM-DD')`
+	}
+	return `SELECT ` + key + `, sum(requests)::bigint, sum(errors)::bigint, sum(hits)::bigint, sum(input)::bigint,
+		sum(output)::bigint, sum(cache_read)::bigint, sum(cache_creation)::bigint, sum(cost), sum(unpriced)::bigint,
+		min(first), max(last)
+		FROM (` + strings.Join(parts, ` UNION ALL `) + `) AS p(k, requests, errors, hits, input, output,
+			cache_read, cache_creation, cost, unpriced, first, last)
+		GROUP BY k`, args
+}
+
+// sortGroups puts days in order and anything else busiest first.
+func sortGroups(groups []Group, by string) {
 	slices.SortFunc(groups, func(a, b Group) int {
 		if by != "day" && a.Requests != b.Requests {
 			return cmp.Compare(b.Requests, a.Requests)
 		}
 		return strings.Compare(a.Key, b.Key)
 	})
-	return groups, nil
 }
