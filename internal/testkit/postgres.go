@@ -3,20 +3,16 @@ package testkit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/url"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -63,17 +59,8 @@ func StartPostgres(t testing.TB) *Postgres {
 	}
 	p.dir = dir
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			t.Fatalf("running as root needs the postgres OS user to run initdb: %v", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatalf("handing %s to the postgres user: %v", dir, err)
-		}
-		p.asUser = "postgres"
+	if err := p.dropRoot(); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "pwfile"), []byte(p.adminPw+"\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -81,12 +68,6 @@ func StartPostgres(t testing.TB) *Postgres {
 	if out, err := p.run("initdb", "-D", p.dataDir(), "-U", "postgres", "--pwfile", filepath.Join(dir, "pwfile"),
 		"--auth-local=trust", "--auth-host=scram-sha-256", "--no-locale", "-E", "UTF8", "--no-sync"); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
-	}
-	if err := os.Mkdir(p.sockDir(), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if p.asUser != "" {
-		exec.Command("chown", p.asUser, p.sockDir()).Run()
 	}
 	p.Port = quietPort(t)
 	t.Cleanup(p.Stop)
@@ -188,7 +169,7 @@ func (p *Postgres) Stop() {
 	}
 	if out, err := p.run("pg_ctl", "-D", p.dataDir(), "-m", "fast", "-W", "stop"); err != nil {
 		p.t.Logf("pg_ctl stop: %v\n%s; killing PID %d", err, out, p.pid)
-		syscall.Kill(p.pid, syscall.SIGKILL)
+		kill(p.pid)
 	}
 	deadline := time.Now().Add(pgWait)
 	for alive(p.pid) {
@@ -208,25 +189,11 @@ func (p *Postgres) PID() int {
 	return p.pid
 }
 
-// alive reports whether pid runs. The server is not our child, and its
-// reaper may leave it a zombie for a while after it has exited.
-func alive(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return !errors.Is(err, os.ErrNotExist)
-	}
-	// The state follows the command name, which is in parentheses.
-	if i := strings.LastIndexByte(string(b), ')'); i >= 0 && i+2 < len(b) {
-		return b[i+2] != 'Z'
-	}
-	return true
-}
-
 func (p *Postgres) dataDir() string { return filepath.Join(p.dir, "data") }
-func (p *Postgres) sockDir() string { return filepath.Join(p.dir, "sock") }
+
+// sockDir holds the server's Unix socket: its own directory, so that no
+// other server's socket is found there.
+func (p *Postgres) sockDir() string { return p.dir }
 
 func (p *Postgres) log() string {
 	b, _ := os.ReadFile(filepath.Join(p.dir, "log"))
@@ -241,20 +208,6 @@ func (p *Postgres) readPID() int {
 	first, _, _ := strings.Cut(string(b), "\n")
 	pid, _ := strconv.Atoi(strings.TrimSpace(first))
 	return pid
-}
-
-// run runs one of PostgreSQL's programs, as the postgres user when we are
-// root.
-func (p *Postgres) run(prog string, args ...string) ([]byte, error) {
-	path := filepath.Join(p.bin, prog)
-	var cmd *exec.Cmd
-	if p.asUser != "" {
-		cmd = exec.Command("runuser", append([]string{"-u", p.asUser, "--", path}, args...)...)
-	} else {
-		cmd = exec.Command(path, args...)
-	}
-	cmd.Dir = p.dir // the postgres user may not enter our working directory
-	return cmd.CombinedOutput()
 }
 
 // findPostgresBin returns the newest /usr/lib/postgresql/*/bin that has

@@ -1,3 +1,5 @@
+//go:build unix
+
 package team
 
 import (
@@ -14,31 +16,6 @@ import (
 	"github.com/anthropics/cco/server/analytics"
 	"github.com/stretchr/testify/require"
 )
-
-// The test binary, run with childEnv set, is a shipper that never stops
-// on its own: the parent kills it with SIGKILL.
-const (
-	childEnv    = "CCO_TEAM_TEST_SHIP_FOREVER" // the usage database
-	childURLEnv = "CCO_TEAM_TEST_URL"
-)
-
-func shipForever(path, url string) {
-	store, err := analytics.Open(path)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	// Small batches: many commits, so that a kill lands in the middle of
-	// a transaction, or between COMMIT and what follows, often.
-	tune := fast
-	tune.batch = 37
-	tune.poll = 5 * time.Millisecond
-	if _, err := newShipper(Config{URL: url, Machine: "child"}, store, quiet(), tune); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	select {}
-}
 
 func TestKill9NeverLosesOrDuplicates(t *testing.T) {
 	pg := testkit.StartPostgres(t)

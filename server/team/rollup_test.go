@@ -55,7 +55,7 @@ func TestRollupMatchesRawRows(t *testing.T) {
 	}
 	check(time.Time{}, time.Time{})
 	check(start.Truncate(time.Hour).Add(time.Hour), start.Add(3*time.Hour).Truncate(time.Hour)) // whole hours
-	check(start.Add(10*time.Minute), start.Add(20*time.Minute))                                  // inside one hour
+	check(start.Add(10*time.Minute), start.Add(20*time.Minute))                                 // inside one hour
 	check(start.Add(30*time.Minute), time.Time{})
 	check(time.Time{}, start.Add(150*time.Minute))
 	for i := 0; i < 5; i++ {
