@@ -60,6 +60,20 @@ var migrations = []string{
 	// read by time, so the (model, ts) index is upkeep on every insert
 	// for nothing.
 	`DROP INDEX IF EXISTS calls_model_ts;`,
+
+	// 4: what a call was for and who made it, for team shipping; meta
+	// holds per-database facts, such as the source_id that names this
+	// database's rows in a shared team database.
+	`ALTER TABLE calls ADD COLUMN route TEXT NOT NULL DEFAULT '';
+	ALTER TABLE calls ADD COLUMN cache_write_5m_tokens INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE calls ADD COLUMN cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE calls ADD COLUMN session_id TEXT NOT NULL DEFAULT '';
+	ALTER TABLE calls ADD COLUMN project TEXT NOT NULL DEFAULT '';
+	ALTER TABLE calls ADD COLUMN client TEXT NOT NULL DEFAULT '';
+	ALTER TABLE calls ADD COLUMN credential TEXT NOT NULL DEFAULT '';
+	ALTER TABLE calls ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE calls ADD COLUMN error_type TEXT NOT NULL DEFAULT '';
+	CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 }
 
 // rowAggregates sums raw calls into the roll-up's columns, in its order.

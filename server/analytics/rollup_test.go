@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"database/sql"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -97,15 +98,16 @@ func TestStatsRollupMatchesRows(t *testing.T) {
 // A database written before the roll-up existed gets it filled in.
 func TestMigrationBackfillsRollup(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.db")
-	s, err := Open(path)
-	require.NoError(t, err)
 	now := time.Now()
-	require.NoError(t, s.Insert(context.Background(), []Record{{Time: now, Path: "/v1/messages", Model: "m", Status: 200, Cache: "miss", InputTokens: 5}}))
-	// Back to schema 1, as an older cco left it.
-	_, err = s.db.Exec("DROP TABLE calls_hourly; PRAGMA user_version = 1")
+	// Schema 1, as an older cco left it.
+	db, err := sql.Open("sqlite", dsn(path, false))
 	require.NoError(t, err)
-	require.NoError(t, s.Close())
-	s, err = Open(path)
+	_, err = db.Exec(migrations[0] + "; PRAGMA user_version = 1")
+	require.NoError(t, err)
+	_, err = db.Exec(`INSERT INTO calls (ts, path, model, status, cache, input_tokens) VALUES (?, '/v1/messages', 'm', 200, 'miss', 5)`, now.UnixMilli())
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	s, err := Open(path)
 	require.NoError(t, err)
 	defer s.Close()
 	st, err := s.Stats(context.Background(), now.Add(-48*time.Hour), now.Add(48*time.Hour))

@@ -21,9 +21,10 @@ import (
 
 // Store is the usage database.
 type Store struct {
-	db   *sql.DB
-	path string
-	file os.FileInfo // the file opened, to notice it being removed or replaced
+	db       *sql.DB
+	path     string
+	sourceID string
+	file     os.FileInfo // the file opened, to notice it being removed or replaced
 	// MovedAside is where a corrupt database found at path was moved
 	// before a new one was created ("" when none was).
 	MovedAside string
@@ -48,6 +49,10 @@ func openStore(path string) (*Store, error) {
 		return nil, fmt.Errorf("checking the usage database %s: %w", path, err)
 	}
 	if err := s.migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("preparing the usage database %s: %w", path, err)
+	}
+	if err := s.loadSourceID(context.Background(), true); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("preparing the usage database %s: %w", path, err)
 	}
@@ -134,7 +139,14 @@ func OpenReadOnly(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("the usage database %s has schema version %d, newer than this cco knows (%d); use a newer cco", path, v, len(migrations))
 	}
-	return &Store{db: db, path: path}, nil
+	s := &Store{db: db, path: path}
+	if v >= 4 {
+		if err := s.loadSourceID(context.Background(), false); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("reading the usage database %s: %w", path, err)
+		}
+	}
+	return s, nil
 }
 
 func dsn(path string, readOnly bool) string {

@@ -27,6 +27,15 @@ type Record struct {
 	TTFB                time.Duration
 	CostUSD             *float64 // nil when the model's price is unknown
 	SavedUSD            float64
+	Route               string
+	CacheWrite5mTokens  int64 // the part of CacheCreationTokens written for 5 minutes
+	CacheWrite1hTokens  int64 // and for an hour
+	SessionID           string
+	Project             string
+	Client              string
+	Credential          string // api_key, oauth or ""
+	Interrupted         bool   // the client went away before the response ended
+	ErrorType           string // the upstream error's type, "" when none
 }
 
 // Writer batches records into the store off the request path. The queue is
@@ -45,6 +54,7 @@ type Writer struct {
 	progress  atomic.Int64 // unix nanos of the last batch written or empty queue seen
 	mu        sync.Mutex
 	lastErr   string
+	onCommit  atomic.Pointer[func()]
 }
 
 const (
@@ -72,6 +82,11 @@ func (w *Writer) Enqueue(r Record) bool {
 		return false
 	}
 }
+
+// OnCommit makes the writer call f after each batch it commits, from its
+// own goroutine, so that a reader of new rows (the team shipper's Notify)
+// wakes at once instead of on its next poll. f must not block.
+func (w *Writer) OnCommit(f func()) { w.onCommit.Store(&f) }
 
 // Close stops accepting records and waits until every queued one is
 // written, or ctx ends.
@@ -129,6 +144,9 @@ func (w *Writer) flush(batch []Record) []Record {
 	}
 	w.written.Add(int64(len(batch)))
 	w.progress.Store(time.Now().UnixNano())
+	if f := w.onCommit.Load(); f != nil {
+		(*f)()
+	}
 	return batch[:0]
 }
 
@@ -170,7 +188,9 @@ func (s *Store) Insert(ctx context.Context, recs []Record) error {
 	defer tx.Rollback()
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO calls (ts, path, model, status, stream, cache,
 		input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens,
-		latency_ms, ttfb_ms, cost_usd, saved_usd) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+		latency_ms, ttfb_ms, cost_usd, saved_usd, route, cache_write_5m_tokens, cache_write_1h_tokens,
+		session_id, project, client, credential, interrupted, error_type)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return err
 	}
@@ -182,7 +202,9 @@ func (s *Store) Insert(ctx context.Context, recs []Record) error {
 		}
 		if _, err := stmt.ExecContext(ctx, r.Time.UnixMilli(), r.Path, r.Model, r.Status, r.Stream, r.Cache,
 			r.InputTokens, r.OutputTokens, r.CacheReadTokens, r.CacheCreationTokens,
-			r.Latency.Milliseconds(), r.TTFB.Milliseconds(), cost, r.SavedUSD); err != nil {
+			r.Latency.Milliseconds(), r.TTFB.Milliseconds(), cost, r.SavedUSD, r.Route,
+			r.CacheWrite5mTokens, r.CacheWrite1hTokens, r.SessionID, r.Project, r.Client,
+			r.Credential, r.Interrupted, r.ErrorType); err != nil {
 			return err
 		}
 	}

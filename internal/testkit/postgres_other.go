@@ -1,0 +1,18 @@
+//go:build !unix
+
+package testkit
+
+import "errors"
+
+// On Windows findPostgresBin finds no /usr/lib/postgresql, so StartPostgres
+// skips before any of these is used.
+
+func (p *Postgres) dropRoot() error { return nil }
+
+func kill(int) {}
+
+func alive(int) bool { return false }
+
+func (p *Postgres) run(string, ...string) ([]byte, error) {
+	return nil, errors.New("test PostgreSQL servers run on Unix only")
+}

@@ -1,0 +1,119 @@
+package team
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// sslModes are the values libpq (and so pgx) accepts for sslmode.
+var sslModes = []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
+
+// ValidateURL checks a team_url the way the config layer needs: it says
+// what is wrong and what is allowed, and never repeats a password.
+func ValidateURL(raw string) error {
+	const form = "the form is postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE]"
+	if strings.TrimSpace(raw) == "" {
+		return fmt.Errorf("team_url is empty; %s", form)
+	}
+	// url.Parse's own errors quote the whole URL, password and all.
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("team_url %s is not a URL; %s", Redact(raw), form)
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return fmt.Errorf("team_url %s: scheme %q is not allowed, only postgres:// or postgresql://; %s", Redact(raw), u.Scheme, form)
+	}
+	q := u.Query()
+	if u.Hostname() == "" && q.Get("host") == "" {
+		return fmt.Errorf("team_url %s names no host; %s", Redact(raw), form)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("team_url %s: port %q is not a number from 1 to 65535", Redact(raw), p)
+		}
+	}
+	db := strings.TrimPrefix(u.Path, "/")
+	if db == "" && q.Get("dbname") == "" {
+		return fmt.Errorf("team_url %s names no database; %s", Redact(raw), form)
+	}
+	if strings.Contains(db, "/") {
+		return fmt.Errorf("team_url %s: %q is not a database name (one path segment, no /)", Redact(raw), db)
+	}
+	if m := q.Get("sslmode"); m != "" && !slices.Contains(sslModes, m) {
+		return fmt.Errorf("team_url %s: sslmode %q is not one of %s", Redact(raw), m, strings.Join(sslModes, ", "))
+	}
+	if _, err := pgconn.ParseConfig(raw); err != nil {
+		// pgx masks the password in its parse errors, but its message
+		// may still carry the URL: report only what it found wrong.
+		var pe *pgconn.ParseConfigError
+		msg := "pgx cannot use it"
+		if errors.As(err, &pe) && pe.Unwrap() != nil {
+			msg = pe.Unwrap().Error()
+		}
+		return fmt.Errorf("team_url %s: %s; %s", Redact(raw), scrub(msg, raw), form)
+	}
+	return nil
+}
+
+// Redact returns the URL with any password replaced by "xxxxx", for
+// config show, status and the log. What cannot be parsed as a URL is not
+// shown at all, since where a password sits in it is unknown.
+func Redact(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Opaque != "" {
+		return "(unparseable URL hidden: it may hold a password)"
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			if strings.EqualFold(k, "password") {
+				q[k] = []string{"xxxxx"}
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u.String()
+}
+
+// scrub removes any password of raw from msg: a last guard for messages
+// that come from libraries and might quote what they were given.
+func scrub(msg, raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return msg
+	}
+	var secrets []string
+	if u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			secrets = append(secrets, pw, url.QueryEscape(pw), url.PathEscape(pw))
+		}
+	}
+	for k, vs := range u.Query() {
+		if strings.EqualFold(k, "password") {
+			for _, v := range vs {
+				if v != "" {
+					secrets = append(secrets, v, url.QueryEscape(v))
+				}
+			}
+		}
+	}
+	for _, s := range secrets {
+		msg = strings.ReplaceAll(msg, s, "xxxxx")
+	}
+	return msg
+}
