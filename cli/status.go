@@ -15,6 +15,7 @@ import (
 	"github.com/anthropics/cco/config"
 	"github.com/anthropics/cco/detached"
 	"github.com/anthropics/cco/platform"
+	"github.com/anthropics/cco/server"
 )
 
 // daemonStatus is what status reports. Service carries what a service
@@ -53,6 +54,9 @@ type daemonStatus struct {
 	// PendingRestart lists settings changed and reloaded that take effect
 	// only at the next restart.
 	PendingRestart []string `json:"pending_restart,omitempty"`
+	// Plan is the subscription plan's usage as the API last reported it.
+	Plan   *server.Plan       `json:"plan,omitempty"`
+	Prices *server.PricesInfo `json:"prices,omitempty"`
 }
 
 // statusDetached reports on the daemon by its lock and pid file, with a
@@ -115,7 +119,7 @@ func statusDetached(ctx context.Context, paths config.Paths) (daemonStatus, erro
 	s.Health = liveHealth(ctx, c, info.PID)
 	if s.Health == "ok" {
 		if api, err := c.Status(ctx); err == nil {
-			s.PendingRestart = api.Reload.PendingRestart
+			s.PendingRestart, s.Plan, s.Prices = api.Reload.PendingRestart, api.Plan, &api.Prices
 		}
 	}
 	return s, nil
@@ -201,6 +205,12 @@ func printStatus(w io.Writer, s daemonStatus) {
 		}
 		fmt.Fprintf(w, "  version:  %s\n", s.Version)
 		fmt.Fprintf(w, "  manager:  %s\n", s.Manager)
+		if s.Plan != nil {
+			fmt.Fprintf(w, "  plan:     %s\n", planLine(*s.Plan, time.Now()))
+		}
+		if s.Prices != nil {
+			fmt.Fprintf(w, "  prices:   %s %s (%s)\n", s.Prices.Source, s.Prices.Version, s.Prices.Date)
+		}
 		if len(s.PendingRestart) > 0 {
 			fmt.Fprintf(w, "  pending:  %s changed and reloaded, but take effect only after 'cco restart'\n", strings.Join(s.PendingRestart, ", "))
 		}
@@ -226,4 +236,40 @@ func printStatus(w io.Writer, s daemonStatus) {
 		fmt.Fprintf(w, "  warning:  the config file does not load, so the next start or reload will fail:\n    %s\n", strings.ReplaceAll(s.ConfigError, "\n", "\n    "))
 	}
 	fmt.Fprintf(w, "  log:      %s\n", s.Log)
+}
+
+// planLine is the plan's windows as a person reads them:
+// "5h 42% (resets 21:00), 7d 17% (resets Sat 09:00)".
+func planLine(p server.Plan, now time.Time) string {
+	var parts []string
+	for _, w := range p.Windows {
+		part := fmt.Sprintf("%s %.0f%%", w.Name, 100*w.Utilization)
+		switch {
+		case w.Stale:
+			part += fmt.Sprintf(" (as of %s; it has reset since)", when(p.SeenAt, now))
+		case w.ResetsAt != nil:
+			part += fmt.Sprintf(" (resets %s)", when(*w.ResetsAt, now))
+		}
+		if w.Status != "" && w.Status != "allowed" {
+			part += " " + strings.ReplaceAll(w.Status, "_", " ")
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) == 0 {
+		return "status " + p.Status
+	}
+	return strings.Join(parts, ", ")
+}
+
+// when is a time near now in local time: 21:00 today, Sat 09:00 this
+// week, Jan 2 09:00 beyond.
+func when(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	switch {
+	case t.Year() == now.Year() && t.YearDay() == now.YearDay():
+		return t.Format("15:04")
+	case t.Sub(now).Abs() < 6*24*time.Hour:
+		return t.Format("Mon 15:04")
+	}
+	return t.Format("Jan 2 15:04")
 }

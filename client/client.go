@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -120,9 +121,13 @@ func (c *Client) Status(ctx context.Context) (*server.Status, error) {
 	return &st, nil
 }
 
-// StatsQuery selects what GET /api/stats reports.
+// StatsQuery selects what GET /api/stats reports: a range, and one
+// session or project. By (Groups) groups it, at most Limit groups.
 type StatsQuery struct {
-	Since, Until time.Time
+	Since, Until     time.Time
+	Session, Project string
+	By               string
+	Limit            int
 }
 
 func (q StatsQuery) values() url.Values {
@@ -132,6 +137,14 @@ func (q StatsQuery) values() url.Values {
 	}
 	if !q.Until.IsZero() {
 		v.Set("until", q.Until.UTC().Format(time.RFC3339Nano))
+	}
+	for k, val := range map[string]string{"session": q.Session, "project": q.Project, "by": q.By} {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
 	}
 	return v
 }
@@ -143,6 +156,15 @@ func (c *Client) Stats(ctx context.Context, q StatsQuery) (*analytics.Stats, err
 		return nil, err
 	}
 	return &st, nil
+}
+
+// Groups is GET /api/stats?by=...: the calls grouped by q.By.
+func (c *Client) Groups(ctx context.Context, q StatsQuery) (*analytics.GroupStats, error) {
+	var gs analytics.GroupStats
+	if err := c.do(ctx, queryTimeout, http.MethodGet, "/api/stats?"+q.values().Encode(), authIfAsked, &gs); err != nil {
+		return nil, err
+	}
+	return &gs, nil
 }
 
 // Reload is POST /api/reload: the daemon re-reads its configuration. A

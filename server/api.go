@@ -47,6 +47,9 @@ type Status struct {
 	Health    HealthState            `json:"health"`
 	Reload    ReloadState            `json:"reload"`
 	Prices    PricesInfo             `json:"prices"`
+	// Plan is the subscription plan's usage last reported by the API, for
+	// the credential seen last; null until an OAuth call answered.
+	Plan *Plan `json:"plan"`
 }
 
 // ReloadResult is what one reload changed (POST /api/reload).

@@ -15,7 +15,10 @@ const maxModelName = 200
 // cleanModel keeps a model name printable and short: control and other
 // unprintable characters become '?', and a name past maxModelName is cut
 // at a character boundary with "…" to show it was.
-func cleanModel(s string) string {
+func cleanModel(s string) string { return cleanLabel(s, maxModelName) }
+
+// cleanLabel is cleanModel for any label of at most n bytes.
+func cleanLabel(s string, n int) string {
 	clean := true
 	for _, r := range s {
 		if r == utf8.RuneError || !unicode.IsPrint(r) {
@@ -23,7 +26,7 @@ func cleanModel(s string) string {
 			break
 		}
 	}
-	if clean && len(s) <= maxModelName {
+	if clean && len(s) <= n {
 		return s
 	}
 	var b strings.Builder
@@ -31,7 +34,7 @@ func cleanModel(s string) string {
 		if r == utf8.RuneError || !unicode.IsPrint(r) {
 			r = '?'
 		}
-		if b.Len()+utf8.RuneLen(r) > maxModelName-len("…") {
+		if b.Len()+utf8.RuneLen(r) > n-len("…") {
 			b.WriteString("…")
 			break
 		}

@@ -27,6 +27,7 @@ type flight struct {
 	buf     []byte
 	done    bool
 	res     fetched
+	live    meter // the upstream's answer read so far (see metered)
 }
 
 func (f *flight) notify() {
@@ -62,6 +63,15 @@ func (f *flight) body() []byte {
 		return []byte{}
 	}
 	return f.buf
+}
+
+// metered keeps what the fetch has read of the answer so far, so that a
+// client that leaves mid-stream is recorded with the usage already
+// reported.
+func (f *flight) metered(m meter) {
+	f.mu.Lock()
+	f.live = m
+	f.mu.Unlock()
 }
 
 func (f *flight) finish(res fetched) {

@@ -21,6 +21,7 @@ type metrics struct {
 	tokens   *prometheus.CounterVec
 	cost     *prometheus.CounterVec
 	saved    *prometheus.CounterVec
+	unpriced *prometheus.CounterVec
 	models   modelLabels
 }
 
@@ -47,6 +48,9 @@ func newMetrics(s *Server) *metrics {
 	m.saved = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "cco_cache_saved_usd_total", Help: "Estimated cost the cache saved in US dollars, by model.",
 	}, []string{"model"})
+	m.unpriced = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cco_unpriced_requests_total", Help: "Messages calls that used tokens of a model with no known price (their cost is unknown, not zero), by model.",
+	}, []string{"model"})
 	cacheStat := func(f func(CacheStats) float64) func() float64 { return func() float64 { return f(s.cache.stats()) } }
 	writerStat := func(f func(w *writerStats) float64) func() float64 {
 		return func() float64 { ws := s.writerStats(); return f(&ws) }
@@ -54,7 +58,7 @@ func newMetrics(s *Server) *metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.latency, m.ttfb, m.tokens, m.cost, m.saved,
+		m.requests, m.latency, m.ttfb, m.tokens, m.cost, m.saved, m.unpriced, planCollector{s},
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cco_cache_bytes", Help: "Bytes of answers held in the cache."},
 			cacheStat(func(c CacheStats) float64 { return float64(c.Bytes) })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cco_cache_max_bytes", Help: "The cache's bound in bytes (cache_size)."},
@@ -113,6 +117,34 @@ func (m *metrics) observeCall(c *call, costUSD *float64, savedUSD float64) {
 	}
 	if costUSD != nil {
 		m.cost.WithLabelValues(model).Add(*costUSD)
+	} else {
+		m.unpriced.WithLabelValues(model).Inc()
+	}
+}
+
+// planCollector exports the plan's windows as gauges labelled by window
+// (their names come from the API, and at most maxPlanWindows of them).
+type planCollector struct{ s *Server }
+
+var (
+	planUtilization = prometheus.NewDesc("cco_plan_utilization_ratio",
+		"The subscription plan's usage of each window (0-1), as the API last reported it.", []string{"window"}, nil)
+	planResets = prometheus.NewDesc("cco_plan_resets_timestamp_seconds",
+		"When each window of the subscription plan resets, as Unix time.", []string{"window"}, nil)
+)
+
+func (c planCollector) Describe(ch chan<- *prometheus.Desc) { ch <- planUtilization; ch <- planResets }
+
+func (c planCollector) Collect(ch chan<- prometheus.Metric) {
+	p := c.s.plans.current(time.Now())
+	if p == nil {
+		return
+	}
+	for _, w := range p.Windows {
+		ch <- prometheus.MustNewConstMetric(planUtilization, prometheus.GaugeValue, w.Utilization, w.Name)
+		if w.ResetsAt != nil {
+			ch <- prometheus.MustNewConstMetric(planResets, prometheus.GaugeValue, float64(w.ResetsAt.Unix()), w.Name)
+		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/anthropics/cco/config"
+	"github.com/anthropics/cco/server/analytics"
 	"github.com/anthropics/cco/server/prices"
 )
 
@@ -19,20 +20,26 @@ import (
 type call struct {
 	start  time.Time
 	path   string
+	route  string // the path's route (proxyRoute), a bounded label
 	model  string
 	status int
 	stream bool
 	cache  string // hit, miss or bypass
 	ttfb   time.Duration
 	usage  prices.Usage
+	who    attribution
 	shared bool // answered by another request's upstream call
 	abort  bool // the answer was cut short: break the connection
+	// interrupted: the client went away before the answer ended; usage
+	// holds what the upstream reported by then, which the API bills.
+	interrupted bool
+	errorType   string // the error event's type, for a stream that carried one
 }
 
 // handleProxy forwards /v1/* to upstream_url.
 func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) {
 	s.proxied.Add(1)
-	c := &call{start: time.Now(), path: r.URL.Path, cache: "bypass"}
+	c := &call{start: time.Now(), path: r.URL.Path, route: proxyRoute(r.URL.Path), cache: "bypass", who: attribute(r.Header)}
 	defer func() {
 		s.finishCall(c)
 		if c.abort {
@@ -55,9 +62,13 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The answer names its model; the request's is read only when it does
-	// not (an error, say), since parsing a large body costs time.
+	// not (an error, say), since parsing a large body costs time. Only
+	// Messages calls have a model: count_tokens names one, but costs
+	// nothing and must not count as a call of it.
 	defer func() {
-		if c.model == "" && (strings.Contains(r.Header.Get("Content-Type"), "json") || bytes.HasPrefix(bytes.TrimSpace(body), []byte("{"))) {
+		if c.route != analytics.MessagesRoute {
+			c.model = ""
+		} else if c.model == "" && (strings.Contains(r.Header.Get("Content-Type"), "json") || bytes.HasPrefix(bytes.TrimSpace(body), []byte("{"))) {
 			c.model = requestModel(body)
 		}
 	}()
@@ -152,7 +163,7 @@ func (s *Server) follow(w http.ResponseWriter, r *http.Request, f *flight, leade
 			_ = rc.Flush()
 		}
 		if done {
-			c.model, c.usage = pick(res.meter.model, c.model), res.meter.usage
+			c.model, c.usage, c.errorType = pick(res.meter.model, c.model), res.meter.usage, res.meter.errorType
 			if !res.complete {
 				c.abort = true
 			}
@@ -161,7 +172,12 @@ func (s *Server) follow(w http.ResponseWriter, r *http.Request, f *flight, leade
 		select {
 		case <-ch:
 		case <-r.Context().Done():
-			c.status = statusClientClosed
+			// What the upstream reported so far is billed: keep it.
+			f.mu.Lock()
+			live := f.live
+			f.mu.Unlock()
+			c.status, c.interrupted = statusClientClosed, true
+			c.model, c.usage, c.errorType = pick(live.model, c.model), live.usage, live.errorType
 			return
 		}
 	}
@@ -187,9 +203,9 @@ func (s *Server) serveDirect(w http.ResponseWriter, r *http.Request, cfg *config
 		return
 	}
 	c.status, c.stream, c.ttfb = res.status, res.stream, res.ttfb
-	c.model, c.usage = pick(res.meter.model, c.model), res.meter.usage
+	c.model, c.usage, c.errorType = pick(res.meter.model, c.model), res.meter.usage, res.meter.errorType
 	if ws.failed || (!res.complete && r.Context().Err() != nil) {
-		c.status = statusClientClosed
+		c.status, c.interrupted = statusClientClosed, true
 	}
 	if !res.complete {
 		c.abort = !ws.failed

@@ -14,6 +14,9 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	// Probes answer even while draining, and are never tracked.
 	mux.Handle("GET /health", s.instrument("/health", http.HandlerFunc(s.handleHealth)))
+	// Claude Code's preconnect (a HEAD to its base URL's /api/hello, whose
+	// answer it ignores): a fast 200 instead of a 404 in the metrics.
+	mux.Handle("HEAD /api/hello", s.instrument("/api/hello", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
 	mux.Handle("GET /ready", s.instrument("/ready", http.HandlerFunc(s.handleReady)))
 	// Read-only views: same-origin only, and the token too when the daemon
 	// listens beyond loopback.
@@ -87,6 +90,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		Health:    s.healthState(),
 		Reload:    s.reloadState(),
 		Prices:    PricesInfo{Source: "genai-prices (pydantic), Anthropic provider", Version: prices.Version(), Date: prices.Date()},
+		Plan:      s.plans.current(time.Now()),
 	}
 	for name, src := range cfg.Sources {
 		st.Config[name] = ConfigEntry{Value: cfg.Value(name), Source: string(src)}

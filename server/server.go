@@ -59,6 +59,7 @@ type Server struct {
 	metrics    *metrics
 	token      string
 	prices     atomic.Pointer[priceMemo]
+	plans      planTracker
 
 	reloadMu   sync.Mutex
 	reloadsMu  sync.Mutex
@@ -132,6 +133,9 @@ func (s *Server) Listen() error {
 		s.log.Warn("the usage database was damaged or not a database; moved it aside and started a new one",
 			"path", cfg.DatabasePath(), "moved_to", s.store.MovedAside)
 	}
+	if err := s.plans.load(context.Background(), s.store); err != nil {
+		s.log.Warn("the plan's usage saved by the last run is unreadable; it shows again from the next answer", "err", err)
+	}
 	s.writer = analytics.NewWriter(s.store, s.log, analyticsQueue)
 	s.ln = ln
 	return nil
@@ -154,17 +158,28 @@ func (s *Server) Serve() error {
 	return err
 }
 
-// janitor drops expired cache entries so they stop holding memory.
+// janitor drops expired cache entries so they stop holding memory, and
+// saves the plan's usage when it changed.
 func (s *Server) janitor(stop <-chan struct{}) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
+	sweep := time.NewTicker(time.Minute)
+	defer sweep.Stop()
+	save := time.NewTicker(5 * time.Second)
+	defer save.Stop()
 	for {
 		select {
 		case <-stop:
 			return
-		case <-t.C:
+		case <-sweep.C:
 			s.cache.sweep()
+		case <-save.C:
+			s.savePlans()
 		}
+	}
+}
+
+func (s *Server) savePlans() {
+	if err := s.plans.save(context.Background(), s.store); err != nil {
+		s.log.Warn("saving the plan's usage", "err", err)
 	}
 }
 
@@ -192,6 +207,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 	close(s.stop)
 	s.loops.Wait()
+	if s.store != nil {
+		s.savePlans()
+	}
 	if s.writer != nil {
 		// Rows must not be lost on a clean stop, even after a slow drain.
 		flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

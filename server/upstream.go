@@ -83,6 +83,11 @@ func upstreamRequest(ctx context.Context, base string, r *http.Request, body []b
 		return nil, err
 	}
 	copyHeaders(out.Header, r.Header)
+	for k := range out.Header {
+		if strings.HasPrefix(k, ccoHeaderPrefix) {
+			out.Header.Del(k) // cco's own, never the API's
+		}
+	}
 	// Let the transport negotiate compression and undo it, so the body can
 	// be read for usage and streamed event by event.
 	out.Header.Del("Accept-Encoding")
@@ -127,15 +132,21 @@ func (s *Server) fetch(req *http.Request, start time.Time, out sink) fetched {
 	}
 	defer resp.Body.Close()
 	res := fetched{status: resp.StatusCode, ttfb: time.Since(start)}
+	if p, ok := parsePlan(resp.Header, time.Now()); ok {
+		s.plans.observe(credentialHash(req.Header), p)
+	}
 	ct := strings.ToLower(resp.Header.Get("Content-Type"))
 	res.stream = strings.HasPrefix(ct, "text/event-stream")
 	out.start(resp.StatusCode, resp.Header, res.stream, resp.ContentLength)
+	live, _ := out.(interface{ metered(meter) })
 	if res.stream {
 		rd := newSSEReader(resp.Body)
 		for {
 			ev, err := rd.Next()
 			if len(ev) > 0 {
-				res.meter.event(ev)
+				if res.meter.event(ev) && live != nil {
+					live.metered(res.meter)
+				}
 				out.chunk(ev)
 			}
 			if err != nil {

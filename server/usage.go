@@ -32,15 +32,17 @@ func mergeUsage(u, u2 *prices.Usage) {
 func fillUsage(u prices.Usage, r *analytics.Record) {
 	r.InputTokens, r.OutputTokens = u.InputTokens, u.OutputTokens
 	r.CacheReadTokens, r.CacheCreationTokens = u.CacheReadInputTokens, u.CacheCreationInputTokens
+	r.CacheWrite5mTokens, r.CacheWrite1hTokens = u.CacheCreation5mInputTokens, u.CacheCreation1hInputTokens
 }
 
 // meter reads the model and usage from a response as it passes: a JSON
 // body at its end, or a stream event by event.
 type meter struct {
-	model    string
-	usage    prices.Usage
-	complete bool // a stream ended with message_stop
-	failed   bool // a stream carried an error event
+	model     string
+	usage     prices.Usage
+	complete  bool   // a stream ended with message_stop
+	failed    bool   // a stream carried an error event
+	errorType string // that event's error type (overloaded_error, ...)
 }
 
 // jsonBody reads a whole JSON response ({"model", "usage"}); prices.Usage
@@ -60,8 +62,9 @@ func (m *meter) jsonBody(body []byte) {
 	mergeUsage(&m.usage, msg.Usage)
 }
 
-// event reads one server-sent event of a Messages stream.
-func (m *meter) event(raw []byte) {
+// event reads one server-sent event of a Messages stream; it reports
+// whether the event changed what the meter knows (not a content delta).
+func (m *meter) event(raw []byte) bool {
 	ev := parseEvent(raw)
 	switch ev.Name {
 	case "message_start":
@@ -88,7 +91,21 @@ func (m *meter) event(raw []byte) {
 		m.complete = true
 	case "error":
 		m.failed = true
+		var d struct {
+			Error struct {
+				Type string `json:"type"`
+			} `json:"error"`
+		}
+		if json.Unmarshal(ev.Data, &d) == nil {
+			m.errorType = cleanLabel(d.Error.Type, 64)
+		}
+		if m.errorType == "" {
+			m.errorType = "error"
+		}
+	default:
+		return false
 	}
+	return true
 }
 
 // requestModel is the model a request body asks for, when it says.

@@ -44,7 +44,7 @@ func BenchmarkStats(b *testing.B) {
 	b.ReportMetric(float64(n), "rows")
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		st, err := s.Stats(context.Background(), start.Add(-time.Hour), end.Add(time.Hour))
+		st, err := s.Stats(context.Background(), start.Add(-time.Hour), end.Add(time.Hour), Filter{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -74,9 +74,34 @@ var migrations = []string{
 	ALTER TABLE calls ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE calls ADD COLUMN error_type TEXT NOT NULL DEFAULT '';
 	CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+
+	// 5: the hourly roll-up keyed by everything statistics group by (route,
+	// model, session, project, client, credential), with the unpriced and
+	// interrupted calls counted and each bucket's first and last call, so
+	// that per-session or per-project views over a month read thousands of
+	// roll-up rows, not every call. One session's own calls are read by
+	// (session_id, ts). The plan's usage (the API's unified rate-limit
+	// headers) is kept per credential, so a restart keeps it.
+	`CREATE TABLE usage_hourly (
+		hour                  INTEGER NOT NULL,
+		route                 TEXT    NOT NULL,
+		model                 TEXT    NOT NULL,
+		session_id            TEXT    NOT NULL,
+		project               TEXT    NOT NULL,
+		client                TEXT    NOT NULL,
+		credential            TEXT    NOT NULL,
+		` + sumColumns + `,
+		PRIMARY KEY (hour, route, model, session_id, project, client, credential)
+	) WITHOUT ROWID;
+	INSERT INTO usage_hourly SELECT ts / 3600000, route, model, session_id, project, client, credential, ` + rawSums + `
+		FROM calls GROUP BY 1, 2, 3, 4, 5, 6, 7;
+	DROP TABLE calls_hourly;
+	CREATE INDEX calls_session_ts ON calls(session_id, ts) WHERE session_id != '';
+	CREATE TABLE plan_usage (credential TEXT PRIMARY KEY, seen_ms INTEGER NOT NULL, data TEXT NOT NULL);`,
 }
 
-// rowAggregates sums raw calls into the roll-up's columns, in its order.
+// rowAggregates sums raw calls into migration 2's roll-up (calls_hourly),
+// in its order. Shipped migrations keep using it.
 const rowAggregates = `COUNT(*),
 		SUM(status >= 400 OR status < 100),
 		SUM(cache = 'hit'), SUM(cache = 'miss'),

@@ -46,7 +46,7 @@ func TestStatsRollupMatchesRows(t *testing.T) {
 		if i == 1 {
 			lo, hi = base.Truncate(time.Hour).Add(2*time.Hour), base.Truncate(time.Hour).Add(5*time.Hour) // whole hours
 		}
-		got, err := s.Stats(context.Background(), lo, hi)
+		got, err := s.Stats(context.Background(), lo, hi, Filter{})
 		require.NoError(t, err)
 		var want Totals
 		var rows int
@@ -110,8 +110,94 @@ func TestMigrationBackfillsRollup(t *testing.T) {
 	s, err := Open(path)
 	require.NoError(t, err)
 	defer s.Close()
-	st, err := s.Stats(context.Background(), now.Add(-48*time.Hour), now.Add(48*time.Hour))
+	st, err := s.Stats(context.Background(), now.Add(-48*time.Hour), now.Add(48*time.Hour), Filter{})
 	require.NoError(t, err)
 	require.EqualValues(t, 1, st.Totals.Requests)
 	require.EqualValues(t, 5, st.Totals.InputTokens)
+}
+
+// Grouped figures from the roll-up plus the raw edges equal summing the
+// raw rows by hand, for every dimension and any range.
+func TestGroupsMatchRows(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "a.db"))
+	require.NoError(t, err)
+	defer s.Close()
+	rng := rand.New(rand.NewPCG(3, 4))
+	base := time.Date(2026, 5, 30, 22, 41, 0, 0, time.UTC)
+	var recs []Record
+	for i := 0; i < 4000; i++ {
+		r := Record{
+			Time:  base.Add(time.Duration(rng.Int64N(int64(60 * time.Hour)))).Truncate(time.Millisecond),
+			Route: []string{MessagesRoute, MessagesRoute, "/v1/messages/count_tokens"}[rng.IntN(3)],
+			Model: []string{"a", "b"}[rng.IntN(2)], Status: []int{200, 200, 529, 499}[rng.IntN(4)],
+			Cache: []string{"hit", "miss", "bypass"}[rng.IntN(3)], InputTokens: rng.Int64N(1000), OutputTokens: rng.Int64N(100),
+			SessionID: []string{"s1", "s2", "s3", ""}[rng.IntN(4)], Project: []string{"/p1", "/p2"}[rng.IntN(2)],
+			Client: []string{"claude-cli/2.1.332", "Anthropic/Go 1.84.0"}[rng.IntN(2)],
+			Credential: []string{CredentialAPIKey, CredentialOAuth}[rng.IntN(2)], Interrupted: rng.IntN(5) == 0,
+		}
+		if rng.IntN(4) > 0 {
+			c := float64(rng.IntN(1000)) / 1e4
+			r.CostUSD = &c
+		}
+		recs = append(recs, r)
+	}
+	for i := 0; i < len(recs); i += 500 {
+		require.NoError(t, s.Insert(context.Background(), recs[i:i+500]))
+	}
+	dims := map[string]func(Record) (string, bool){
+		"session": func(r Record) (string, bool) { return r.SessionID, true },
+		"project": func(r Record) (string, bool) { return r.Project, true },
+		"client":  func(r Record) (string, bool) { return r.Client, true },
+		"model":   func(r Record) (string, bool) { return r.Model, r.Route == MessagesRoute },
+		"day":     func(r Record) (string, bool) { return r.Time.UTC().Format(time.DateOnly), true },
+	}
+	for i := 0; i < 20; i++ {
+		lo := base.Add(time.Duration(rng.Int64N(int64(62*time.Hour))) - time.Hour).Truncate(time.Millisecond)
+		hi := lo.Add(time.Duration(rng.Int64N(int64(30 * time.Hour))))
+		for by, key := range dims {
+			got, err := s.Groups(context.Background(), by, lo, hi, Filter{}, MaxGroups)
+			require.NoError(t, err)
+			want := map[string]*Group{}
+			for _, r := range recs {
+				k, ok := key(r)
+				if !ok || r.Time.Before(lo) || !r.Time.Before(hi) {
+					continue
+				}
+				g := want[k]
+				if g == nil {
+					g = &Group{Key: k}
+					want[k] = g
+				}
+				g.Requests++
+				if r.Interrupted {
+					g.Interrupted++
+				}
+				if r.Cache != "hit" {
+					g.InputTokens += r.InputTokens
+					if r.CostUSD == nil {
+						g.UnpricedRequests++
+					}
+				}
+				if r.CostUSD != nil && r.Credential == CredentialOAuth {
+					g.SubscriptionCostUSD += *r.CostUSD
+				}
+			}
+			require.Len(t, got.Groups, len(want), "%s over [%s, %s)", by, lo, hi)
+			for _, g := range got.Groups {
+				w := want[g.Key]
+				require.NotNil(t, w, "%s: unexpected group %q", by, g.Key)
+				require.Equal(t, w.Requests, g.Requests, "%s %q requests", by, g.Key)
+				require.Equal(t, w.Interrupted, g.Interrupted, "%s %q interrupted", by, g.Key)
+				require.Equal(t, w.InputTokens, g.InputTokens, "%s %q input", by, g.Key)
+				require.Equal(t, w.UnpricedRequests, g.UnpricedRequests, "%s %q unpriced", by, g.Key)
+				require.InDelta(t, w.SubscriptionCostUSD, g.SubscriptionCostUSD, 1e-9, "%s %q subscription cost", by, g.Key)
+			}
+			for j := 1; j < len(got.Groups); j++ {
+				require.False(t, got.Groups[j].Last.After(got.Groups[j-1].Last), "newest first")
+			}
+		}
+	}
+	_, err = s.Groups(context.Background(), "colour", base, base.Add(time.Hour), Filter{}, 10)
+	var unknown *UnknownGroupError
+	require.ErrorAs(t, err, &unknown)
 }

@@ -115,3 +115,32 @@ func newUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
+
+// SavePlan keeps a credential's latest plan usage (JSON), so that a
+// restart keeps it.
+func (s *Store) SavePlan(ctx context.Context, credential string, seen time.Time, data []byte) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO plan_usage(credential, seen_ms, data) VALUES (?, ?, ?)
+		ON CONFLICT(credential) DO UPDATE SET seen_ms = excluded.seen_ms, data = excluded.data`, credential, seen.UnixMilli(), string(data))
+	if err != nil {
+		return fmt.Errorf("saving the plan's usage to %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// LoadPlans returns every credential's saved plan usage.
+func (s *Store) LoadPlans(ctx context.Context) (map[string][]byte, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT credential, data FROM plan_usage`)
+	if err != nil {
+		return nil, fmt.Errorf("reading the plan's usage from %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	out := map[string][]byte{}
+	for rows.Next() {
+		var cred, data string
+		if err := rows.Scan(&cred, &data); err != nil {
+			return nil, err
+		}
+		out[cred] = []byte(data)
+	}
+	return out, rows.Err()
+}

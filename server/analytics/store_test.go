@@ -29,7 +29,7 @@ func TestStatsAggregates(t *testing.T) {
 	}
 	require.NoError(t, s.Insert(context.Background(), recs))
 
-	st, err := s.Stats(context.Background(), day1.Add(-time.Hour), day2.Add(time.Hour))
+	st, err := s.Stats(context.Background(), day1.Add(-time.Hour), day2.Add(time.Hour), Filter{})
 	require.NoError(t, err)
 	tot := st.Totals
 	require.EqualValues(t, 3, tot.Requests)
@@ -43,13 +43,19 @@ func TestStatsAggregates(t *testing.T) {
 	require.InDelta(t, 0.5, tot.SavedCostUSD, 1e-9)
 	require.InDelta(t, 140.0/3, tot.AvgLatencyMs, 1e-6)
 
+	require.EqualValues(t, 1, tot.UnpricedRequests, "the unknown model's call used tokens and has no price: unpriced, never $0")
+
 	require.Len(t, st.Models, 2)
 	require.Equal(t, "m1", st.Models[0].Model)
 	require.EqualValues(t, 2, st.Models[0].Requests)
+	require.NotNil(t, st.Models[0].CostUSD)
+	require.Equal(t, "unknown", st.Models[1].Model)
+	require.Nil(t, st.Models[1].CostUSD, "a model none of whose calls has a price has no cost, not $0")
+	require.EqualValues(t, 1, st.Models[1].UnpricedRequests)
 
 	require.Equal(t, []DayStats{
 		{Day: "2026-03-01", Requests: 2, InputTokens: 10, OutputTokens: 5, CostUSD: 0.5, CacheHits: 1},
-		{Day: "2026-03-02", Requests: 1, InputTokens: 3, OutputTokens: 0, CostUSD: 0, CacheHits: 0},
+		{Day: "2026-03-02", Requests: 1, InputTokens: 3, OutputTokens: 0, CostUSD: 0, CacheHits: 0, UnpricedRequests: 1},
 	}, st.Days)
 
 	require.Len(t, st.Recent, 3)
@@ -75,7 +81,7 @@ func TestWriterFlushesOnClose(t *testing.T) {
 	ro, err := OpenReadOnly(path)
 	require.NoError(t, err)
 	defer ro.Close()
-	st, err := ro.Stats(context.Background(), now.Add(-time.Minute), now.Add(time.Minute))
+	st, err := ro.Stats(context.Background(), now.Add(-time.Minute), now.Add(time.Minute), Filter{})
 	require.NoError(t, err)
 	require.EqualValues(t, 1000, st.Totals.Requests)
 	require.EqualValues(t, 1000, st.Totals.InputTokens)
@@ -130,7 +136,7 @@ func TestStatsFoldModelsPastTheBound(t *testing.T) {
 		recs = append(recs, Record{Time: now, Path: "/v1/messages", Model: fmt.Sprintf("m-%03d", i), Status: 200, Cache: "miss", InputTokens: 1})
 	}
 	require.NoError(t, s.Insert(context.Background(), recs))
-	st, err := s.Stats(context.Background(), now.Add(-time.Hour), now.Add(time.Hour))
+	st, err := s.Stats(context.Background(), now.Add(-time.Hour), now.Add(time.Hour), Filter{})
 	require.NoError(t, err)
 	require.Len(t, st.Models, MaxModels)
 	last := st.Models[MaxModels-1]

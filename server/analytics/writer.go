@@ -2,7 +2,6 @@ package analytics
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -208,70 +207,8 @@ func (s *Store) Insert(ctx context.Context, recs []Record) error {
 			return err
 		}
 	}
-	if err := upsertHourly(ctx, tx, recs); err != nil {
+	if err := upsertRollup(ctx, tx, recs); err != nil {
 		return err
 	}
 	return tx.Commit()
-}
-
-type hourKey struct {
-	hour  int64
-	model string
-}
-
-// upsertHourly adds recs to the hourly roll-up, with the same sums as
-// rowAggregates computes from raw rows.
-func upsertHourly(ctx context.Context, tx *sql.Tx, recs []Record) error {
-	sums := map[hourKey]*Totals{}
-	for _, r := range recs {
-		k := hourKey{floorDiv(r.Time.UnixMilli(), hourMs), r.Model}
-		t := sums[k]
-		if t == nil {
-			t = &Totals{}
-			sums[k] = t
-		}
-		t.Requests++
-		if r.Status >= 400 || r.Status < 100 {
-			t.Errors++
-		}
-		switch r.Cache {
-		case "hit":
-			t.CacheHits++
-			t.SavedTokens += r.InputTokens + r.OutputTokens + r.CacheReadTokens + r.CacheCreationTokens
-		case "miss":
-			t.misses++
-		}
-		if r.Cache != "hit" {
-			t.InputTokens += r.InputTokens
-			t.OutputTokens += r.OutputTokens
-			t.CacheReadTokens += r.CacheReadTokens
-			t.CacheCreationTokens += r.CacheCreationTokens
-		}
-		if r.CostUSD != nil {
-			t.CostUSD += *r.CostUSD
-		}
-		t.SavedCostUSD += r.SavedUSD
-		t.latencySum += r.Latency.Milliseconds()
-	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO calls_hourly VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-		ON CONFLICT (hour, model) DO UPDATE SET
-		requests = requests + excluded.requests, errors = errors + excluded.errors,
-		hits = hits + excluded.hits, misses = misses + excluded.misses,
-		input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
-		cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
-		cache_creation_tokens = cache_creation_tokens + excluded.cache_creation_tokens,
-		cost_usd = cost_usd + excluded.cost_usd, saved_tokens = saved_tokens + excluded.saved_tokens,
-		saved_usd = saved_usd + excluded.saved_usd, latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for k, t := range sums {
-		if _, err := stmt.ExecContext(ctx, k.hour, k.model, t.Requests, t.Errors, t.CacheHits, t.misses,
-			t.InputTokens, t.OutputTokens, t.CacheReadTokens, t.CacheCreationTokens,
-			t.CostUSD, t.SavedTokens, t.SavedCostUSD, t.latencySum); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -78,9 +78,11 @@ func TestOutageKeepsRowsAndCatchesUp(t *testing.T) {
 	down := time.Now()
 	addRows(t, store, 200, nil) // local writes go on while PostgreSQL is down
 	sh.Notify()
+	// The first attempt may find the server shutting down (a reset); the
+	// retries after it find nothing listening.
 	waitFor(t, "the outage to show: "+describeStatus(sh), func() bool {
 		st := sh.Status()
-		return !st.Connected && st.FailingSince != nil && st.Pending == 200
+		return !st.Connected && st.FailingSince != nil && st.Pending == 200 && strings.Contains(st.LastError, "connection refused")
 	})
 	st := sh.Status()
 	require.Contains(t, st.LastError, "connection refused by 127.0.0.1:")

@@ -3,6 +3,7 @@ package team
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"syscall"
@@ -149,6 +150,8 @@ func describe(err error) string {
 		return fmt.Sprintf("%s (SQLSTATE %s)", pe.Message, pe.Code)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return fmt.Sprintf("connection refused by %s (is PostgreSQL running and listening there?)", addr(err))
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Sprintf("%s closed the connection (is PostgreSQL restarting or shutting down?)", addr(err))
 	case errors.As(err, &dns):
 		return fmt.Sprintf("cannot resolve host %s (%s)", dns.Name, dns.Err)
 	case errors.Is(err, os.ErrDeadlineExceeded) || isTimeout(err):

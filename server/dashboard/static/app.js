@@ -111,13 +111,16 @@
     const now = new Date();
     const win = windowDays(now);
     const q = new URLSearchParams({ since: win.since.toISOString(), until: now.toISOString() });
-    const [status, stats] = await Promise.allSettled([getJSON('/api/status'), getJSON('/api/stats?' + q)]);
+    const by = (what) => getJSON('/api/stats?' + new URLSearchParams({ since: win.since.toISOString(), until: now.toISOString(), by: what, limit: '20' }));
+    const [status, stats, sessions, projects] = await Promise.allSettled([getJSON('/api/status'), getJSON('/api/stats?' + q), by('session'), by('project')]);
     try {
       if (status.status === 'fulfilled') { state.status = status.value; state.statusAt = Date.now(); }
       if (stats.status === 'fulfilled') state.stats = stats.value;
       renderBanner(status, stats);
       renderStatus(status.status === 'fulfilled');
       if (stats.status === 'fulfilled') renderStats(win.keys);
+      if (sessions.status === 'fulfilled') renderSessions(sessions.value.groups || []);
+      if (projects.status === 'fulfilled') renderProjects(projects.value.groups || []);
       state.refreshes++;
       document.body.dataset.refreshes = String(state.refreshes);
       document.body.dataset.state = status.status === 'fulfilled' && stats.status === 'fulfilled' ? 'ready' : 'error';
@@ -173,6 +176,9 @@
       if (num(a.write_errors)) an += `, ${fmt.int(a.write_errors)} write errors`;
     }
     setText('s-analytics', an, a && a.last_error);
+    const pr = s.prices;
+    setText('s-prices', pr ? `${pr.version} (${pr.date})` : '—', pr && pr.source);
+    renderPlan(s.plan);
 
     const c = s.cache || {};
     setText('c-entries', fmt.int(c.entries));
@@ -206,7 +212,11 @@
     setText('t-output', fmt.int(t.output_tokens));
     setText('t-output-sub', '');
     setText('t-cost', fmt.usd(t.cost_usd));
-    setText('t-cost-sub', num(t.saved_cost_usd) ? `${fmt.usd(t.saved_cost_usd)} saved by the cache` : '');
+    const costNotes = [];
+    if (num(t.subscription_cost_usd)) costNotes.push(`${fmt.usd(t.subscription_cost_usd)} of it API-equivalent (subscription)`);
+    if (num(t.unpriced_requests)) costNotes.push(`${fmt.int(t.unpriced_requests)} unpriced`);
+    if (num(t.saved_cost_usd)) costNotes.push(`${fmt.usd(t.saved_cost_usd)} saved by the cache`);
+    setText('t-cost-sub', costNotes.join(' · '), num(t.unpriced_requests) ? 'unpriced: a model with no known price (not $0); give it one with [prices."MODEL"] in config.toml' : null);
     setText('t-hitrate', num(t.requests) ? fmt.pct(t.cache_hit_rate) : '—');
     setText('t-hitrate-sub', num(t.cache_hits) ? `${fmt.int(t.cache_hits)} hits · ${fmt.compact(t.saved_tokens)} tokens saved` : '');
     $('empty').hidden = num(t.requests) > 0;
@@ -229,8 +239,65 @@
       el('td', { class: 'num cache-write', text: fmt.int(m.cache_creation_tokens) }),
       el('td', { class: 'num hitrate', text: fmt.pct(m.cache_hit_rate) }),
       el('td', { class: 'num latency', text: fmt.ms(m.avg_latency_ms) }),
-      el('td', { class: 'num cost', text: fmt.usd(m.cost_usd) })));
+      el('td', { class: 'num cost', text: cost(m.cost_usd, m.unpriced_requests), title: m.unpriced_requests ? unpricedHint : null })));
     fillTable('models', rows, 10, 'No calls in the last 30 days.');
+  }
+
+  const unpricedHint = 'no price known for this model (unpriced, not $0): give it one with [prices."MODEL"] in config.toml';
+
+  // cost shows a cost that may be unknown: "unpriced", never $0.00.
+  function cost(v, unpriced) {
+    if (v === null || v === undefined) return 'unpriced';
+    return unpriced ? `${fmt.usd(v)} + unpriced` : fmt.usd(v);
+  }
+
+  function tokens(g) {
+    return (num(g.input_tokens) || 0) + (num(g.output_tokens) || 0) + (num(g.cache_read_tokens) || 0) + (num(g.cache_creation_tokens) || 0);
+  }
+
+  function renderSessions(groups) {
+    const projectOf = new Map();
+    for (const r of (state.stats && state.stats.recent) || []) if (r.session && r.project && !projectOf.has(r.session)) projectOf.set(r.session, r.project);
+    const rows = groups.map((g) => el('tr', null,
+      el('td', { class: 'session mono', text: g.key ? g.key.slice(0, 8) : '(none)', title: g.key || 'calls without a Claude Code session' }),
+      el('td', { class: 'project', text: projectOf.get(g.key) || '—' }),
+      el('td', { class: 'num requests', text: fmt.int(g.requests) }),
+      el('td', { class: 'num tokens', text: fmt.compact(tokens(g)) }),
+      el('td', { class: 'num cost', text: cost(g.cost_usd, g.unpriced_requests), title: g.subscription_cost_usd ? `${fmt.usd(g.subscription_cost_usd)} API-equivalent (subscription)` : null }),
+      el('td', { class: 'num duration', text: fmt.duration((Date.parse(g.last) - Date.parse(g.first)) / 1000) })));
+    fillTable('sessions', rows, 6, 'No Claude Code sessions yet (run Claude Code through cco).');
+  }
+
+  function renderProjects(groups) {
+    const rows = groups.map((g) => el('tr', null,
+      el('td', { class: 'project', text: g.key || '(none)', title: g.key ? null : 'calls without a project (started without cco claude)' }),
+      el('td', { class: 'num requests', text: fmt.int(g.requests) }),
+      el('td', { class: 'num tokens', text: fmt.compact(tokens(g)) }),
+      el('td', { class: 'num cost', text: cost(g.cost_usd, g.unpriced_requests) }),
+      el('td', { class: 'time', text: fmt.time(g.last), title: g.last })));
+    fillTable('projects', rows, 5, 'No projects yet.');
+  }
+
+  // renderPlan draws one gauge per window of the subscription plan.
+  function renderPlan(plan) {
+    const box = $('plan');
+    const windows = (plan && plan.windows) || [];
+    box.hidden = !windows.length;
+    if (!windows.length) return;
+    setText('plan-seen', plan.seen_at ? `seen ${fmt.ago(plan.seen_at)}` : '');
+    $('plan-windows').replaceChildren(...windows.map((w) => {
+      const pct = Math.max(0, Math.min(1, num(w.utilization) || 0));
+      const level = w.stale ? 'stale' : pct >= 0.9 ? 'bad' : pct >= 0.75 ? 'warn' : 'ok';
+      const resets = w.resets_at ? (w.stale ? 'has reset since' : `resets ${fmt.time(w.resets_at)}`) : '';
+      // The width is set through the CSSOM: the page's CSP allows no inline style attributes.
+      const fill = el('div', { class: 'meter-fill' });
+      fill.style.width = `${Math.max(pct * 100, pct > 0 ? 1 : 0)}%`;
+      return el('div', { class: 'plan-window ' + level, 'data-window': w.name },
+        el('div', { class: 'plan-name', text: w.name }),
+        el('div', { class: 'meter', role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(pct * 100), 'aria-label': `${w.name} window used` }, fill),
+        el('div', { class: 'plan-figure', text: `${Math.round(pct * 100)}%${w.stale ? ' (stale)' : ''}` }),
+        el('div', { class: 'muted small', text: resets }));
+    }));
   }
 
   function renderRecent(recent) {
@@ -242,13 +309,14 @@
         el('td', { class: 'time', text: fmt.time(r.time), title: r.time }),
         el('td', { class: 'model', text: r.model || '(unknown)' }),
         el('td', { class: 'status' }, el('span', { class: ok ? 'tag' : 'tag tag-bad', text: String(r.status ?? '—') }),
+          r.interrupted ? el('span', { class: 'muted small', text: ' interrupted' }) : r.error_type ? el('span', { class: 'muted small', text: ' ' + r.error_type }) : null,
           r.stream ? el('span', { class: 'muted small', text: ' stream' }) : null),
         el('td', { class: 'cache' }, el('span', { class: cache === 'hit' ? 'tag tag-hit' : 'tag', text: cache })),
         el('td', { class: 'num input', text: fmt.int(r.input_tokens) }),
         el('td', { class: 'num output', text: fmt.int(r.output_tokens) }),
         el('td', { class: 'num cache-read', text: fmt.int(r.cache_read_tokens) }),
         el('td', { class: 'num latency', text: fmt.ms(r.latency_ms), title: num(r.ttfb_ms) !== null ? `first byte after ${fmt.ms(r.ttfb_ms)}` : null }),
-        el('td', { class: 'num cost', text: fmt.usd(r.cost_usd), title: r.cost_usd === null ? 'no price known for this model' : null }));
+        el('td', { class: 'num cost', text: r.cost_usd === null ? 'unpriced' : fmt.usd(r.cost_usd), title: r.cost_usd === null ? unpricedHint : null }));
       if (prevNewest && Date.parse(r.time) > prevNewest) tr.classList.add('fresh');
       return tr;
     });
