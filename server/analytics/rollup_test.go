@@ -132,7 +132,7 @@ func TestGroupsMatchRows(t *testing.T) {
 			Model: []string{"a", "b"}[rng.IntN(2)], Status: []int{200, 200, 529, 499}[rng.IntN(4)],
 			Cache: []string{"hit", "miss", "bypass"}[rng.IntN(3)], InputTokens: rng.Int64N(1000), OutputTokens: rng.Int64N(100),
 			SessionID: []string{"s1", "s2", "s3", ""}[rng.IntN(4)], Project: []string{"/p1", "/p2"}[rng.IntN(2)],
-			Client: []string{"claude-cli/2.1.332", "Anthropic/Go 1.84.0"}[rng.IntN(2)],
+			Client:     []string{"claude-cli/2.1.332", "Anthropic/Go 1.84.0"}[rng.IntN(2)],
 			Credential: []string{CredentialAPIKey, CredentialOAuth}[rng.IntN(2)], Interrupted: rng.IntN(5) == 0,
 		}
 		if rng.IntN(4) > 0 {
