@@ -17,8 +17,13 @@ FUZZTIME_SHORT ?= 20000x
 # `make test` for FUZZTIME_SHORT.
 FUZZ_TARGETS := config/FuzzLoad server/FuzzSSEReader server/FuzzCacheKey
 BENCH_RUNS ?= 10
+# The end-to-end tests drive the real Claude Code, pinned, installed with
+# npm under bin/ (make claude-code).
+CLAUDE_CODE_VERSION ?= 2.1.332
+CLAUDE_CODE_DIR := bin/tools/claude-code-$(CLAUDE_CODE_VERSION)
+CLAUDE_CODE := $(CLAUDE_CODE_DIR)/node_modules/.bin/claude
 
-.PHONY: all build run test fmt-check vet unit e2e cross bench bench-smoke fuzz fuzz-short reliability prices clean
+.PHONY: all build run test fmt-check vet unit e2e cross bench bench-smoke fuzz fuzz-short reliability prices claude-code clean
 
 all: build
 
@@ -48,11 +53,23 @@ vet:
 
 # Unit and end-to-end tests under the race detector; the end-to-end tests
 # build the real binary with -race too (CCO_E2E_RACE).
-unit:
-	CCO_E2E_RACE=1 $(GO) test -race -count=1 -timeout 20m ./...
+unit: claude-code
+	CCO_E2E_RACE=1 CCO_TEST_CLAUDE=$(abspath $(CLAUDE_CODE)) $(GO) test -race -count=1 -timeout 20m ./...
 
-e2e:
-	$(GO) test -count=1 -v ./test/
+e2e: claude-code
+	CCO_TEST_CLAUDE=$(abspath $(CLAUDE_CODE)) $(GO) test -count=1 -v ./test/
+
+claude-code: $(CLAUDE_CODE)
+
+# npm puts the native binary in place (no install script is needed for
+# it); a failed install leaves nothing behind to pass for it.
+$(CLAUDE_CODE):
+	@command -v npm >/dev/null || { echo "make: npm is needed to install Claude Code for the end-to-end tests (apt-get install -y npm, or Node.js 18+)"; exit 1; }
+	@echo "npm install @anthropic-ai/claude-code@$(CLAUDE_CODE_VERSION) into $(CLAUDE_CODE_DIR)"
+	@rm -rf $(CLAUDE_CODE_DIR).tmp && \
+	npm install --prefix $(CLAUDE_CODE_DIR).tmp --no-audit --no-fund --loglevel=error @anthropic-ai/claude-code@$(CLAUDE_CODE_VERSION) >/dev/null && \
+	$(CLAUDE_CODE_DIR).tmp/node_modules/.bin/claude --version >/dev/null && \
+	rm -rf $(CLAUDE_CODE_DIR) && mv $(CLAUDE_CODE_DIR).tmp $(CLAUDE_CODE_DIR)
 
 # Cross-compiles without -trimpath (unlike build): this is a check that
 # every platform compiles and links, and sharing vet's compiler flags lets
@@ -67,11 +84,11 @@ cross:
 # Ratios against baselines measured in the same run (see bench/main.go).
 # Baselines (caddy, supervisor, nginx) are used when installed:
 #   apt-get install -y caddy supervisor nginx-light
-bench:
-	$(GO) run ./bench -runs $(BENCH_RUNS)
+bench: claude-code
+	CCO_BENCH_CLAUDE=$(abspath $(CLAUDE_CODE)) $(GO) run ./bench -runs $(BENCH_RUNS)
 
-bench-smoke:
-	$(GO) run ./bench -quick -out ''
+bench-smoke: claude-code
+	CCO_BENCH_CLAUDE=$(abspath $(CLAUDE_CODE)) $(GO) run ./bench -quick -out ''
 
 
 # go test runs one fuzz target at a time.

@@ -128,8 +128,30 @@ func benchStatsQuery(b *bench) error {
 	r := newRow("/api/stats over 30 days", "ms", s, "≤ 100 ms at 1 M rows")
 	r.Note = fmt.Sprintf("%d rows", n)
 	b.add(r)
+
+	url = base + "/api/stats?since=31d&by=session"
+	if err := get(); err != nil {
+		return err
+	}
+	s = &sample{}
+	for i := 0; i < b.runs; i++ {
+		v, err := timed(get)
+		if err != nil {
+			return err
+		}
+		s.add(v)
+	}
+	r = newRow("/api/stats?by=session over 30 days", "ms", s, "≤ 50 ms at 1 M rows")
+	r.Note = fmt.Sprintf("%d rows, %d sessions", n, sessionsIn(n))
+	b.add(r)
 	return nil
 }
+
+// sessionsIn is how many Claude Code sessions fillDatabase spreads n
+// calls over, the last being the most recent.
+func sessionsIn(n int) int { return max(1, n/500) }
+
+func sessionID(i int) string { return fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i) }
 
 // fillDatabase writes n calls spread over the last 30 days, through the
 // same Insert the batch writer uses (so the hourly roll-up is filled too).
@@ -143,13 +165,20 @@ func fillDatabase(path string, n int) error {
 	start := end.Add(-30 * 24 * time.Hour)
 	step := end.Sub(start) / time.Duration(n)
 	models := []string{"claude-sonnet-4-5", "claude-opus-4-5", "claude-haiku-4-5", "claude-3-5-haiku"}
+	// Claude Code sessions of about 500 calls each, in 20 projects.
+	sessions := make([]string, sessionsIn(n))
+	for i := range sessions {
+		sessions[i] = sessionID(i)
+	}
 	caches := []string{"miss", "hit", "bypass"}
 	cost := 0.0042
 	batch := make([]analytics.Record, 0, 5000)
 	for i := 0; i < n; i++ {
 		batch = append(batch, analytics.Record{Time: start.Add(time.Duration(i) * step), Path: "/v1/messages",
 			Model: models[i%len(models)], Status: 200, Cache: caches[i%len(caches)], InputTokens: 1000, OutputTokens: 200,
-			Latency: time.Second, TTFB: 300 * time.Millisecond, CostUSD: &cost})
+			Latency: time.Second, TTFB: 300 * time.Millisecond, CostUSD: &cost, Route: "/v1/messages",
+			SessionID: sessions[i*len(sessions)/n], Project: fmt.Sprintf("/home/dev/project-%02d", i%20),
+			Client: "claude-cli/2.1.332", Credential: "api_key"})
 		if len(batch) == cap(batch) || i == n-1 {
 			if err := s.Insert(context.Background(), batch); err != nil {
 				return fmt.Errorf("filling the usage database: %w", err)

@@ -74,6 +74,8 @@ func mainErr() int {
 		{"bound", benchCacheBound},
 		{"recording", benchRecording},
 		{"stats", benchStatsQuery},
+		{"statusline", benchStatusline},
+		{"claude", benchClaude},
 	}
 	failed := false
 	for _, g := range groups {

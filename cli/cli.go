@@ -61,6 +61,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "-h", "--help", "help":
 		if len(args) > 1 {
+			if c, ok := findCommand(args[1]); ok && c.passthrough {
+				newFlags(c.name, stdout).Usage()
+				return exitOK
+			}
 			return run([]string{args[1], "--help"}, stdout, stderr)
 		}
 		printUsage(stdout)
@@ -141,8 +145,12 @@ func signalExitCode(sig os.Signal) int {
 func printUsage(w io.Writer) {
 	fmt.Fprintf(w, "cco: a local daemon for the Anthropic API (caching proxy and usage tracking)\n\n")
 	fmt.Fprintf(w, "Usage:\n  cco [daemon] COMMAND [flags]\n\nCommands:\n")
+	width := 0
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nEnvironment:\n  CCO_HOME   where cco keeps its files (default ~/.cco)\n  CCO_<KEY>  overrides a config key, e.g. CCO_PORT=3001\n")
 	fmt.Fprintf(w, "\nRun 'cco COMMAND --help' for a command's flags.\n")

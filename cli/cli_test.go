@@ -50,7 +50,11 @@ func TestExitCodes(t *testing.T) {
 func TestEveryVerbHasHelp(t *testing.T) {
 	isolate(t)
 	for _, c := range commands() {
-		code, stdout, stderr := runCLI(c.name, "--help")
+		args := []string{c.name, "--help"}
+		if c.passthrough {
+			args = []string{"help", c.name} // --help is the other program's
+		}
+		code, stdout, stderr := runCLI(args...)
 		assert.Equal(t, exitOK, code, c.name)
 		assert.Contains(t, stdout, "Usage: cco "+c.name, c.name)
 		assert.Empty(t, stderr, c.name)

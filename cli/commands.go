@@ -11,10 +11,14 @@ type command struct {
 	name    string
 	args    string // shown after the verb in usage, e.g. "[--json]"
 	summary string
+	details string // more, for the verb's own usage page
 	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// operands: the verb takes arguments beyond its flags (config's
 	// subcommands); the others refuse any.
 	operands bool
+	// passthrough: the arguments, --help included, are another program's
+	// (cco claude); 'cco help VERB' shows cco's usage of the verb.
+	passthrough bool
 	// drains: the verb stops on its own once ctx ends, however long that
 	// takes, and its exit code says how (the daemon drains its streams;
 	// Ctrl-C is how a follow ends); others get interruptGrace and exit
@@ -35,10 +39,14 @@ func commands() []command {
 		{name: "uninstall", summary: "stop and remove the OS service", run: cmdUninstall},
 		{name: "enable", summary: "start the installed service automatically at login", run: cmdEnable},
 		{name: "disable", summary: "do not start the installed service at login", run: cmdDisable},
-		{name: "stats", args: "[--since 24h] [--until TIME] [--json]", summary: "usage and estimated cost of the calls cco proxied", run: cmdStats},
+		{name: "stats", args: "[--since 24h] [--until TIME] [--by KIND] [--session ID] [--project DIR] [--json]", summary: "usage and estimated cost of the calls cco proxied", run: cmdStats},
 		{name: "reload", summary: "make the running daemon re-read its configuration (also SIGHUP)", run: cmdReload},
 		{name: "config", args: "show|get KEY|set KEY VALUE|unset KEY|path|validate", summary: "show or change the configuration", run: cmdConfig, operands: true},
 		{name: "dashboard", args: "[--print] [--port N] [--host H]", summary: "open the dashboard page in a browser (or print its URL)", run: cmdDashboard},
+		{name: "claude", args: "[--claude PATH] [CLAUDE ARGS...]", summary: "run Claude Code through cco, starting the daemon if needed",
+			details: claudeDetails, run: cmdClaude, operands: true, passthrough: true, drains: true},
+		{name: "statusline", args: "[--install [--force] | --uninstall]", summary: "one line for Claude Code's status line: session and daily cost, plan usage",
+			details: statuslineDetails, run: cmdStatusline},
 		{name: "version", summary: "print version, commit, Go version and platform", run: cmdVersion},
 	}
 }

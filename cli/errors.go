@@ -16,6 +16,8 @@ const (
 	exitFailure    = 1
 	exitUsage      = 2
 	exitNotRunning = 3
+	// exitInterrupted is the shell's code for a process ended by Ctrl-C.
+	exitInterrupted = 130
 )
 
 // usageError is a mistake on the command line: exit 2 with a short usage.

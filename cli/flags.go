@@ -20,6 +20,9 @@ func newFlags(name string, stdout io.Writer) *flags {
 	f.SetOutput(io.Discard)
 	f.Usage = func() {
 		fmt.Fprintf(stdout, "Usage: cco %s %s\n\n%s\n", name, cmd.args, cmd.summary)
+		if cmd.details != "" {
+			fmt.Fprintf(stdout, "\n%s\n", cmd.details)
+		}
 		if f.HasFlags() {
 			fmt.Fprintf(stdout, "\nFlags:\n%s", f.FlagUsages())
 		}

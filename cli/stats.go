@@ -318,9 +318,4 @@ func num(n int64) string {
 	return s
 }
 
-func usd(v float64) string {
-	if v != 0 && v < 0.01 {
-		return fmt.Sprintf("$%.4f", v)
-	}
-	return fmt.Sprintf("$%.2f", v)
-}
+func usd(v float64) string { return config.Dollars(v) }

@@ -158,6 +158,17 @@ func (c *Client) Stats(ctx context.Context, q StatsQuery) (*analytics.Stats, err
 	return &st, nil
 }
 
+// Summary is GET /api/summary: the session's and today's spend, the
+// budgets and the plan, answered from the daemon's memory (the status
+// line asks on every update). timeout bounds the whole exchange.
+func (c *Client) Summary(ctx context.Context, session string, timeout time.Duration) (*server.Summary, error) {
+	var s server.Summary
+	if err := c.do(ctx, timeout, http.MethodGet, "/api/summary?"+url.Values{"session": {session}}.Encode(), authIfAsked, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
 // Groups is GET /api/stats?by=...: the calls grouped by q.By.
 func (c *Client) Groups(ctx context.Context, q StatsQuery) (*analytics.GroupStats, error) {
 	var gs analytics.GroupStats

@@ -42,6 +42,18 @@ type Config struct {
 	HealthCheckInterval time.Duration
 	MaxBodySize         int64
 
+	// Budgets, in US dollars (0: none): what the day (local time) and one
+	// Claude Code session may cost before new calls are refused.
+	BudgetDailyUSD            float64
+	BudgetSessionUSD          float64
+	BudgetIncludeSubscription bool // count subscription calls at their API-equivalent price
+
+	// TeamURL is where usage rows are shipped ("": nowhere); Machine and
+	// User label them.
+	TeamURL string
+	Machine string
+	User    string
+
 	// Prices overrides the price dataset, by model family.
 	Prices map[string]Price
 

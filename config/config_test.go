@@ -231,3 +231,25 @@ func TestEnsureHomeMode(t *testing.T) {
 	fi, _ = os.Stat(dir)
 	assert.Equal(t, os.FileMode(0o755), fi.Mode().Perm(), "a directory that exists is never chmodded")
 }
+
+func TestBudgetAndTeamKeys(t *testing.T) {
+	home := isolate(t)
+	p := writeConfig(t, home, "[daemon]\nbudget_daily_usd = 5\nbudget_session_usd = \"$0.75\"\nteam_url = \"postgres://cco:hunter2@db.example:5432/team?sslmode=require\"\nmachine = \"laptop\"\n")
+	c, err := Load(Options{})
+	require.NoError(t, err)
+	assert.Equal(t, 5.0, c.BudgetDailyUSD)
+	assert.Equal(t, 0.75, c.BudgetSessionUSD)
+	assert.False(t, c.BudgetIncludeSubscription)
+	assert.Equal(t, "postgres://cco:hunter2@db.example:5432/team?sslmode=require", c.TeamURL, "the daemon gets the real URL")
+	assert.NotContains(t, c.Value("team_url"), "hunter2", "config show never prints the password")
+	assert.Equal(t, "laptop", c.Machine)
+	assert.NotEmpty(t, c.User, "user defaults to the OS user")
+
+	for _, bad := range []string{"budget_daily_usd = -1", `budget_session_usd = "lots"`, `team_url = "mysql://x/y"`, `machine = ""`} {
+		writeConfig(t, home, "[daemon]\n"+bad+"\n")
+		_, err := Load(Options{})
+		require.ErrorIs(t, err, ErrInvalid, bad)
+		assert.NotContains(t, err.Error(), "hunter2")
+	}
+	_ = p
+}

@@ -24,7 +24,7 @@ func AddFlags(fs *pflag.FlagSet, names ...string) {
 		if !ok {
 			panic("config: no key " + name)
 		}
-		typ := map[kind]string{kindInt: "int", kindString: "string", kindSize: "size", kindSeconds: "seconds", kindBool: "bool"}[k.kind]
+		typ := map[kind]string{kindInt: "int", kindString: "string", kindSize: "size", kindSeconds: "seconds", kindBool: "bool", kindDollars: "dollars"}[k.kind]
 		fs.Var(&flagValue{typ: typ}, k.FlagName(), strings.TrimSuffix(describeKey(k), "."))
 	}
 }

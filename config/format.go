@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 )
@@ -20,6 +21,11 @@ func format(k Key, v any) string {
 		return d.String()
 	case kindBool:
 		return strconv.FormatBool(v.(bool))
+	case kindDollars:
+		return strconv.FormatFloat(v.(float64), 'f', -1, 64)
+	}
+	if k.secret {
+		return RedactURL(v.(string))
 	}
 	return v.(string)
 }
@@ -37,4 +43,13 @@ func FormatSize(n int64) string {
 		}
 	}
 	return strconv.FormatInt(n, 10)
+}
+
+// Dollars shows an amount the way cco prints money: cents, or four
+// decimals for amounts under a cent (a budget of $0.001 is not "$0.00").
+func Dollars(v float64) string {
+	if v != 0 && v < 0.01 && v > -0.01 {
+		return fmt.Sprintf("$%.4f", v)
+	}
+	return fmt.Sprintf("$%.2f", v)
 }

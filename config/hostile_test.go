@@ -23,9 +23,11 @@ func TestConcurrentSetsKeepEveryKey(t *testing.T) {
 	p := DefaultFile(home)
 	values := map[string]string{}
 	for _, k := range Keys {
-		values[k.Name] = map[kind]string{kindInt: "7", kindString: "", kindSize: "2MiB", kindSeconds: "42", kindBool: "false"}[k.kind]
+		values[k.Name] = map[kind]string{kindInt: "7", kindString: "", kindSize: "2MiB", kindSeconds: "42", kindBool: "true", kindDollars: "1.5"}[k.kind]
 	}
 	values["host"], values["log_level"], values["log_format"] = "localhost", "debug", "json"
+	values["team_url"], values["machine"], values["user"] = "postgres://cco@db.example/team", "laptop-7", "alice"
+	values["auto_start"], values["health_checks"] = "false", "false"
 	values["database_url"], values["upstream_url"] = "sqlite://other.db", "http://127.0.0.1:1"
 	var wg sync.WaitGroup
 	for name, v := range values {

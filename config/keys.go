@@ -2,12 +2,16 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"net/url"
+	"os"
+	"os/user"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // kind says how a key's raw value (a TOML value, or a string from the
@@ -20,6 +24,7 @@ const (
 	kindSize
 	kindSeconds
 	kindBool
+	kindDollars
 )
 
 // Key describes one configuration key: its default, what is allowed, and how
@@ -31,6 +36,7 @@ type Key struct {
 	kind    kind
 	check   func(v any) error
 	assign  func(c *Config, v any)
+	secret  bool // a password may be in it: shown redacted (RedactURL)
 }
 
 // EnvName is the environment variable that overrides the key.
@@ -81,6 +87,21 @@ var Keys = []Key{
 	{Name: "max_body_size", Default: "32MiB", Allowed: "a size greater than 0 (bytes, or with a unit such as 32MiB)", kind: kindSize,
 		check:  sizeAtLeast(1),
 		assign: func(c *Config, v any) { c.MaxBodySize = v.(int64) }},
+	{Name: "budget_daily_usd", Default: "0", Allowed: "US dollars, 0 or more (0: no daily budget)", kind: kindDollars,
+		assign: func(c *Config, v any) { c.BudgetDailyUSD = v.(float64) }},
+	{Name: "budget_session_usd", Default: "0", Allowed: "US dollars, 0 or more (0: no budget per Claude Code session)", kind: kindDollars,
+		assign: func(c *Config, v any) { c.BudgetSessionUSD = v.(float64) }},
+	{Name: "budget_include_subscription", Default: "false", Allowed: "true or false", kind: kindBool,
+		assign: func(c *Config, v any) { c.BudgetIncludeSubscription = v.(bool) }},
+	{Name: "team_url", Default: "", Allowed: "empty (off), or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE]", kind: kindString,
+		check: checkTeamURL, secret: true,
+		assign: func(c *Config, v any) { c.TeamURL = v.(string) }},
+	{Name: "machine", Default: defaultMachine(), Allowed: "a label of 1 to 64 printable characters (default: the host name)", kind: kindString,
+		check:  checkLabel,
+		assign: func(c *Config, v any) { c.Machine = v.(string) }},
+	{Name: "user", Default: defaultUser(), Allowed: "a label of 1 to 64 printable characters (default: your user name)", kind: kindString,
+		check:  checkLabel,
+		assign: func(c *Config, v any) { c.User = v.(string) }},
 }
 
 // LookupKey finds a key by name, accepting the flag spelling (cache-size) too.
@@ -122,6 +143,8 @@ func (k Key) parse(raw any) (any, error) {
 		v, err = toSeconds(raw)
 	case kindBool:
 		v, err = toBool(raw)
+	case kindDollars:
+		v, err = toDollars(raw)
 	}
 	if err != nil {
 		return nil, err
@@ -147,6 +170,9 @@ func (k Key) tomlLiteral(value string) (string, error) {
 	case kindBool:
 		b, _ := toBool(value)
 		return strconv.FormatBool(b), nil
+	case kindDollars:
+		d, _ := toDollars(value)
+		return strconv.FormatFloat(d, 'f', -1, 64), nil
 	case kindSize, kindSeconds:
 		if _, err := strconv.ParseInt(value, 10, 64); err == nil {
 			return value, nil
@@ -185,6 +211,31 @@ func toInt(raw any) (int64, error) {
 		return n, nil
 	}
 	return 0, fmt.Errorf("want a whole number, got %s", describe(raw))
+}
+
+// toDollars reads an amount of US dollars, 0 or more: 5, 2.50, "$2.50".
+func toDollars(raw any) (float64, error) {
+	var f float64
+	switch v := raw.(type) {
+	case int64:
+		f = float64(v)
+	case int:
+		f = float64(v)
+	case float64:
+		f = v
+	case string:
+		n, err := strconv.ParseFloat(strings.TrimPrefix(strings.TrimSpace(v), "$"), 64)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not an amount of dollars", v)
+		}
+		f = n
+	default:
+		return 0, fmt.Errorf("want an amount of dollars, got %s", describe(raw))
+	}
+	if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) || f > 1e9 {
+		return 0, fmt.Errorf("%v is not an amount from 0 to 1000000000", raw)
+	}
+	return f, nil
 }
 
 func toBool(raw any) (bool, error) {
@@ -320,6 +371,46 @@ func checkDatabaseURL(v any) error {
 		return fmt.Errorf("%q is not a sqlite:// URL with a path", s)
 	}
 	return nil
+}
+
+func checkTeamURL(v any) error {
+	if s := v.(string); s != "" {
+		return ValidateTeamURL(s)
+	}
+	return nil
+}
+
+// checkLabel accepts the labels team rows carry (machine, user).
+func checkLabel(v any) error {
+	s := v.(string)
+	if s == "" || len(s) > 64 {
+		return fmt.Errorf("%q is not 1 to 64 characters", s)
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return fmt.Errorf("%q has a character that is not printable", s)
+		}
+	}
+	return nil
+}
+
+// defaultMachine and defaultUser label team rows when machine and user
+// are not set.
+func defaultMachine() string {
+	if h, err := os.Hostname(); err == nil && checkLabel(h) == nil {
+		return h
+	}
+	return "unknown-host"
+}
+
+func defaultUser() string {
+	if u, err := user.Current(); err == nil && checkLabel(u.Username) == nil {
+		return u.Username
+	}
+	if n := os.Getenv("USER"); checkLabel(n) == nil {
+		return n
+	}
+	return "unknown-user"
 }
 
 func checkUpstream(v any) error {

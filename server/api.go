@@ -76,3 +76,21 @@ type PricesInfo struct {
 	Version string `json:"version"`
 	Date    string `json:"date"`
 }
+
+// Summary is GET /api/summary?session=ID: what the status line shows,
+// answered from memory: the session's and today's spend, the budgets and
+// the plan.
+type Summary struct {
+	Session     string `json:"session,omitempty"`
+	SessionCost Spend  `json:"session_cost"`
+	TodayCost   Spend  `json:"today_cost"`
+	Budget      Budget `json:"budget"`
+	Plan        *Plan  `json:"plan"`
+}
+
+// Spend is a cost split by credential kind: a subscription's is what the
+// same tokens would cost on the API.
+type Spend struct {
+	APIKeyUSD       float64 `json:"api_key_usd"`
+	SubscriptionUSD float64 `json:"subscription_usd"`
+}

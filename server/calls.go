@@ -42,6 +42,9 @@ func (s *Server) finishCall(c *call) {
 		}
 		rec.CostUSD = &v
 	}
+	if rec.CostUSD != nil && *rec.CostUSD > 0 {
+		s.spend.add(c.start, c.who.session, c.who.credential, *rec.CostUSD)
+	}
 	if s.writer != nil {
 		s.writer.Enqueue(rec)
 	}

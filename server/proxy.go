@@ -72,6 +72,9 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) {
 			c.model = requestModel(body)
 		}
 	}()
+	if c.route == analytics.MessagesRoute && r.Method == http.MethodPost && s.overBudget(w, cfg, c) {
+		return
+	}
 	switch {
 	case r.Method != http.MethodPost || r.URL.Path != "/v1/messages":
 		s.serveDirect(w, r, cfg, body, c, "")

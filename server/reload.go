@@ -9,7 +9,7 @@ import (
 )
 
 // restartKeys take effect only when the daemon starts again.
-var restartKeys = []string{"host", "port", "database_url"}
+var restartKeys = []string{"host", "port", "database_url", "team_url", "machine", "user"}
 
 // Reload re-reads the configuration the daemon was started with (same file,
 // environment and flags) and applies it without dropping a connection. An

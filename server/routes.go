@@ -27,6 +27,7 @@ func (s *Server) routes() http.Handler {
 	// Identity needs no token: it proves the daemon knows it.
 	mux.Handle("GET /api/identity", s.instrument("/api/identity", s.sameOrigin(http.HandlerFunc(s.handleIdentity))))
 	mux.Handle("GET /api/stats", view("/api/stats", s.handleStats))
+	mux.Handle("GET /api/summary", view("/api/summary", s.handleSummary))
 	mux.Handle("GET /metrics", view("/metrics", s.metrics.handler().ServeHTTP))
 	// Control: always the token.
 	control := func(route string, h http.HandlerFunc) http.Handler {
@@ -104,5 +105,8 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.WriteHeader(code)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	// Messages carry shell commands ("... && cco reload") that people
+	// read with curl; the answers are never embedded in HTML.
+	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
 }

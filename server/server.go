@@ -60,6 +60,7 @@ type Server struct {
 	token      string
 	prices     atomic.Pointer[priceMemo]
 	plans      planTracker
+	spend      spend
 
 	reloadMu   sync.Mutex
 	reloadsMu  sync.Mutex
@@ -132,6 +133,9 @@ func (s *Server) Listen() error {
 	if s.store.MovedAside != "" {
 		s.log.Warn("the usage database was damaged or not a database; moved it aside and started a new one",
 			"path", cfg.DatabasePath(), "moved_to", s.store.MovedAside)
+	}
+	if err := s.spend.seed(context.Background(), s.store, time.Now()); err != nil {
+		s.log.Warn("reading today's spend from the usage database; budgets count from now", "err", err)
 	}
 	if err := s.plans.load(context.Background(), s.store); err != nil {
 		s.log.Warn("the plan's usage saved by the last run is unreadable; it shows again from the next answer", "err", err)

@@ -59,6 +59,7 @@ type statsFigure struct {
 	SavedTokens         int64   `json:"saved_tokens"`
 	SavedCostUSD        float64 `json:"saved_cost_usd"`
 	AvgLatencyMS        float64 `json:"avg_latency_ms"`
+	UnpricedRequests    int64   `json:"unpriced_requests"`
 }
 
 // dashboardWindow is the page's window: 30 whole UTC days ending now.
@@ -78,6 +79,22 @@ func fetchStats(t *testing.T, base string) apiStats {
 	var st apiStats
 	require.NoError(t, json.Unmarshal([]byte(body), &st), body)
 	return st
+}
+
+// requireCostShown asserts a cost that may be unknown in part or whole:
+// "unpriced" when no call was priced, "$X + unpriced" when some were not.
+func requireCostShown(t *testing.T, what string, cost float64, requests, unpriced int64, s string) {
+	t.Helper()
+	switch {
+	case unpriced > 0 && unpriced == requests:
+		require.Equal(t, "unpriced", s, what)
+	case unpriced > 0:
+		priced, ok := strings.CutSuffix(s, " + unpriced")
+		require.True(t, ok, "%s: page shows %q, not \"$X + unpriced\"", what, s)
+		requireShown(t, what, cost, priced)
+	default:
+		requireShown(t, what, cost, s)
+	}
 }
 
 // requirePageShows asserts that every figure on the page is the one in st.
@@ -104,7 +121,7 @@ func requirePageShows(t *testing.T, p shownPage, st apiStats) {
 		requireShown(t, m.Model+" cache write", float64(m.CacheCreationTokens), row["cache-write"])
 		requireShown(t, m.Model+" hit rate", m.CacheHitRate, row["hitrate"])
 		requireShown(t, m.Model+" latency", m.AvgLatencyMS, row["latency"])
-		requireShown(t, m.Model+" cost", m.CostUSD, row["cost"])
+		requireCostShown(t, m.Model+" cost", m.CostUSD, m.Requests, m.UnpricedRequests, row["cost"])
 	}
 
 	require.Len(t, p.Recent, len(st.Recent), "one table row per recent call")
@@ -119,7 +136,7 @@ func requirePageShows(t *testing.T, p shownPage, st apiStats) {
 		requireShown(t, what+" cache read", float64(r.CacheReadTokens), row["cache-read"])
 		requireShown(t, what+" latency", r.LatencyMS, row["latency"])
 		if r.CostUSD == nil {
-			require.Equal(t, "—", row["cost"], what)
+			require.Equal(t, "unpriced", row["cost"], "%s: no known price is not $0", what)
 		} else {
 			requireShown(t, what+" cost", *r.CostUSD, row["cost"])
 		}

@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/anthropics/cco/config"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -106,7 +107,7 @@ func newShipper(cfg Config, store *analytics.Store, log *slog.Logger, tune tunin
 
 // build makes a shipper without starting it.
 func build(cfg Config, store *analytics.Store, log *slog.Logger, tune tuning) (*Shipper, error) {
-	if err := ValidateURL(cfg.URL); err != nil {
+	if err := config.ValidateTeamURL(cfg.URL); err != nil {
 		return nil, err
 	}
 	source, err := uuid.Parse(store.SourceID())
@@ -121,7 +122,7 @@ func build(cfg Config, store *analytics.Store, log *slog.Logger, tune tuning) (*
 	}
 	pc, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
-		return nil, fmt.Errorf("team_url %s: %s", Redact(cfg.URL), scrub(err.Error(), cfg.URL))
+		return nil, fmt.Errorf("team_url %s: %s", config.RedactURL(cfg.URL), config.ScrubURL(err.Error(), cfg.URL))
 	}
 	// One connection ships, one answers Stats.
 	pc.MaxConns = 2
@@ -133,13 +134,13 @@ func build(cfg Config, store *analytics.Store, log *slog.Logger, tune tuning) (*
 	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), pc)
 	if err != nil {
-		return nil, fmt.Errorf("team_url %s: %s", Redact(cfg.URL), scrub(err.Error(), cfg.URL))
+		return nil, fmt.Errorf("team_url %s: %s", config.RedactURL(cfg.URL), config.ScrubURL(err.Error(), cfg.URL))
 	}
 	s := &Shipper{cfg: cfg, store: store, log: log, tune: tune, source: source, pool: pool,
-		hint: "team_shipped_id " + Redact(cfg.URL),
+		hint: "team_shipped_id " + config.RedactURL(cfg.URL),
 		wake: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.st.url = Redact(cfg.URL)
+	s.st.url = config.RedactURL(cfg.URL)
 	if v, ok, _ := store.Meta(s.ctx, s.hint); ok {
 		c, _ := strconv.ParseInt(v, 10, 64)
 		s.st.cursor, s.hintSaved = c, c

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/anthropics/cco/config"
 	"slices"
 	"strings"
 	"time"
@@ -51,16 +52,16 @@ type DB struct{ pool *pgxpool.Pool }
 // OpenDB connects to the team database at url and checks its schema is
 // one this cco can read.
 func OpenDB(ctx context.Context, url string) (*DB, error) {
-	if err := ValidateURL(url); err != nil {
+	if err := config.ValidateTeamURL(url); err != nil {
 		return nil, err
 	}
 	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
-		return nil, fmt.Errorf("team_url %s: %s", Redact(url), scrub(err.Error(), url))
+		return nil, fmt.Errorf("team_url %s: %s", config.RedactURL(url), config.ScrubURL(err.Error(), url))
 	}
 	if err := checkSchema(ctx, pool); err != nil {
 		pool.Close()
-		return nil, explain("opening the team database "+Redact(url), err, url)
+		return nil, explain("opening the team database "+config.RedactURL(url), err, url)
 	}
 	return &DB{pool: pool}, nil
 }

@@ -3,6 +3,7 @@ package team
 import (
 	"errors"
 	"fmt"
+	"github.com/anthropics/cco/config"
 	"io"
 	"net"
 	"os"
@@ -127,7 +128,7 @@ func (s *Shipper) fail(err error) {
 // describe turns err into a message that names the cause and the likely
 // fix, with the password scrubbed out.
 func (s *Shipper) describe(err error) string {
-	return scrub(describe(err), s.cfg.URL)
+	return config.ScrubURL(describe(err), s.cfg.URL)
 }
 
 func describe(err error) string {
@@ -196,5 +197,5 @@ func (e *explained) Error() string { return e.msg }
 func (e *explained) Unwrap() error { return e.err }
 
 func explain(doing string, err error, url string) error {
-	return &explained{msg: doing + ": " + scrub(describe(err), url), err: err}
+	return &explained{msg: doing + ": " + config.ScrubURL(describe(err), url), err: err}
 }

@@ -1,4 +1,4 @@
-package team
+package config
 
 import (
 	"errors"
@@ -14,9 +14,9 @@ import (
 // sslModes are the values libpq (and so pgx) accepts for sslmode.
 var sslModes = []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
 
-// ValidateURL checks a team_url the way the config layer needs: it says
-// what is wrong and what is allowed, and never repeats a password.
-func ValidateURL(raw string) error {
+// ValidateTeamURL checks a team_url: it says what is wrong and what is
+// allowed, and never repeats a password.
+func ValidateTeamURL(raw string) error {
 	const form = "the form is postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE]"
 	if strings.TrimSpace(raw) == "" {
 		return fmt.Errorf("team_url is empty; %s", form)
@@ -24,29 +24,29 @@ func ValidateURL(raw string) error {
 	// url.Parse's own errors quote the whole URL, password and all.
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("team_url %s is not a URL; %s", Redact(raw), form)
+		return fmt.Errorf("team_url %s is not a URL; %s", RedactURL(raw), form)
 	}
 	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
-		return fmt.Errorf("team_url %s: scheme %q is not allowed, only postgres:// or postgresql://; %s", Redact(raw), u.Scheme, form)
+		return fmt.Errorf("team_url %s: scheme %q is not allowed, only postgres:// or postgresql://; %s", RedactURL(raw), u.Scheme, form)
 	}
 	q := u.Query()
 	if u.Hostname() == "" && q.Get("host") == "" {
-		return fmt.Errorf("team_url %s names no host; %s", Redact(raw), form)
+		return fmt.Errorf("team_url %s names no host; %s", RedactURL(raw), form)
 	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("team_url %s: port %q is not a number from 1 to 65535", Redact(raw), p)
+			return fmt.Errorf("team_url %s: port %q is not a number from 1 to 65535", RedactURL(raw), p)
 		}
 	}
 	db := strings.TrimPrefix(u.Path, "/")
 	if db == "" && q.Get("dbname") == "" {
-		return fmt.Errorf("team_url %s names no database; %s", Redact(raw), form)
+		return fmt.Errorf("team_url %s names no database; %s", RedactURL(raw), form)
 	}
 	if strings.Contains(db, "/") {
-		return fmt.Errorf("team_url %s: %q is not a database name (one path segment, no /)", Redact(raw), db)
+		return fmt.Errorf("team_url %s: %q is not a database name (one path segment, no /)", RedactURL(raw), db)
 	}
 	if m := q.Get("sslmode"); m != "" && !slices.Contains(sslModes, m) {
-		return fmt.Errorf("team_url %s: sslmode %q is not one of %s", Redact(raw), m, strings.Join(sslModes, ", "))
+		return fmt.Errorf("team_url %s: sslmode %q is not one of %s", RedactURL(raw), m, strings.Join(sslModes, ", "))
 	}
 	if _, err := pgconn.ParseConfig(raw); err != nil {
 		// pgx masks the password in its parse errors, but its message
@@ -56,15 +56,15 @@ func ValidateURL(raw string) error {
 		if errors.As(err, &pe) && pe.Unwrap() != nil {
 			msg = pe.Unwrap().Error()
 		}
-		return fmt.Errorf("team_url %s: %s; %s", Redact(raw), scrub(msg, raw), form)
+		return fmt.Errorf("team_url %s: %s; %s", RedactURL(raw), ScrubURL(msg, raw), form)
 	}
 	return nil
 }
 
-// Redact returns the URL with any password replaced by "xxxxx", for
+// RedactURL returns the URL with any password replaced by "xxxxx", for
 // config show, status and the log. What cannot be parsed as a URL is not
 // shown at all, since where a password sits in it is unknown.
-func Redact(raw string) string {
+func RedactURL(raw string) string {
 	if raw == "" {
 		return ""
 	}
@@ -90,9 +90,9 @@ func Redact(raw string) string {
 	return u.String()
 }
 
-// scrub removes any password of raw from msg: a last guard for messages
-// that come from libraries and might quote what they were given.
-func scrub(msg, raw string) string {
+// ScrubURL removes any password of raw from msg: a last guard for
+// messages that come from libraries and might quote what they were given.
+func ScrubURL(msg, raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return msg

@@ -1,0 +1,234 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/anthropics/cco/config"
+	"github.com/anthropics/cco/server/analytics"
+)
+
+// spend tallies what the day (local time) and each Claude Code session
+// have cost, in memory, so that a budget is checked on the request path
+// without a query. It is seeded from the usage database at start.
+type spend struct {
+	mu       sync.Mutex
+	day      string               // the local day the tally is for
+	today    cost                 // spent today
+	sessions map[string]*sessCost // by session id
+	warned   map[string]bool      // budgets already warned about (by day or session)
+}
+
+// cost is spend split by credential kind: subscription calls count
+// against a budget only when budget_include_subscription is on.
+type cost struct{ apiKey, subscription float64 }
+
+func (c cost) counted(cfg *config.Config) float64 {
+	if cfg.BudgetIncludeSubscription {
+		return c.apiKey + c.subscription
+	}
+	return c.apiKey
+}
+
+type sessCost struct {
+	cost
+	last time.Time
+}
+
+// maxSessions bounds the sessions tallied: the least recently used go.
+const maxSessions = 10000
+
+func localDay(t time.Time) string { return t.Local().Format(time.DateOnly) }
+
+// add counts one call's cost.
+func (s *spend) add(at time.Time, session, credential string, usd float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rollDay(at)
+	if localDay(at) == s.day {
+		s.today.add(credential, usd)
+	}
+	if session == "" {
+		return
+	}
+	if s.sessions == nil {
+		s.sessions = map[string]*sessCost{}
+	}
+	sc := s.sessions[session]
+	if sc == nil {
+		if len(s.sessions) >= maxSessions {
+			s.evictOldest()
+		}
+		sc = &sessCost{}
+		s.sessions[session] = sc
+	}
+	sc.add(credential, usd)
+	sc.last = at
+}
+
+func (c *cost) add(credential string, usd float64) {
+	if credential == analytics.CredentialOAuth {
+		c.subscription += usd
+	} else {
+		c.apiKey += usd
+	}
+}
+
+// rollDay starts a new day's tally at local midnight.
+func (s *spend) rollDay(now time.Time) {
+	if d := localDay(now); d != s.day {
+		s.day, s.today = d, cost{}
+		for k := range s.warned {
+			if len(k) > 4 && k[:4] == "day:" {
+				delete(s.warned, k)
+			}
+		}
+	}
+}
+
+func (s *spend) evictOldest() {
+	var oldest string
+	var at time.Time
+	for id, sc := range s.sessions {
+		if oldest == "" || sc.last.Before(at) {
+			oldest, at = id, sc.last
+		}
+	}
+	delete(s.sessions, oldest)
+}
+
+// seed loads today's spend and the recent sessions' from the database.
+func (s *spend) seed(ctx context.Context, store *analytics.Store, now time.Time) error {
+	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
+	st, err := store.Stats(ctx, midnight, now.Add(time.Minute), analytics.Filter{})
+	if err != nil {
+		return err
+	}
+	gs, err := store.Groups(ctx, "session", now.Add(-7*24*time.Hour), now.Add(time.Minute), analytics.Filter{}, analytics.MaxGroups)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.day = localDay(now)
+	s.today = cost{apiKey: st.Totals.APIKeyCostUSD, subscription: st.Totals.SubscriptionCostUSD}
+	s.sessions = map[string]*sessCost{}
+	for _, g := range gs.Groups {
+		if g.Key != "" {
+			s.sessions[g.Key] = &sessCost{cost: cost{apiKey: g.APIKeyCostUSD, subscription: g.SubscriptionCostUSD}, last: g.Last}
+		}
+	}
+	return nil
+}
+
+// Budget is where spending stands against the budgets (GET
+// /api/summary, the status line).
+type Budget struct {
+	DailyUSD     float64 `json:"daily_usd"`     // 0: no daily budget
+	DailySpent   float64 `json:"daily_spent"`   // what counts against it today
+	SessionUSD   float64 `json:"session_usd"`   // 0: no session budget
+	SessionSpent float64 `json:"session_spent"` // for the session asked about
+	// Percent is the highest share of a budget spent (0 when none is set).
+	Percent float64 `json:"percent"`
+}
+
+// budget is where the day and session stand now.
+func (s *spend) budget(cfg *config.Config, session string, now time.Time) Budget {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rollDay(now)
+	b := Budget{DailyUSD: cfg.BudgetDailyUSD, SessionUSD: cfg.BudgetSessionUSD, DailySpent: s.today.counted(cfg)}
+	if sc := s.sessions[session]; sc != nil && session != "" {
+		b.SessionSpent = sc.counted(cfg)
+	}
+	if b.DailyUSD > 0 {
+		b.Percent = max(b.Percent, 100*b.DailySpent/b.DailyUSD)
+	}
+	if b.SessionUSD > 0 && session != "" {
+		b.Percent = max(b.Percent, 100*b.SessionSpent/b.SessionUSD)
+	}
+	return b
+}
+
+// warnAt is the share of a budget at which answers say so and the log
+// warns.
+const warnAt = 80
+
+// overBudget is the refusal, in the API's shape, of a call past a budget:
+// HTTP 402 with x-should-retry: false, which Claude Code shows at once,
+// verbatim, without retrying (429, 500 and 529 it retries for minutes, 400
+// it re-sends stripped of features, and it replaces the message of 404,
+// 413 and 529 with its own).
+func (s *Server) overBudget(w http.ResponseWriter, cfg *config.Config, c *call) bool {
+	b := s.spend.budget(cfg, c.who.session, time.Now())
+	var msg string
+	switch {
+	case b.DailyUSD > 0 && b.DailySpent >= b.DailyUSD:
+		msg = fmt.Sprintf("cco: the daily budget of %s is reached (%s spent today); raise it with 'cco config set budget_daily_usd %s && cco reload', or wait until midnight",
+			dollars(b.DailyUSD), dollars(b.DailySpent), raised(b.DailyUSD))
+	case b.SessionUSD > 0 && c.who.session != "" && b.SessionSpent >= b.SessionUSD:
+		msg = fmt.Sprintf("cco: this session's budget of %s is reached (%s spent in it); raise it with 'cco config set budget_session_usd %s && cco reload', or start a new session",
+			dollars(b.SessionUSD), dollars(b.SessionSpent), raised(b.SessionUSD))
+	default:
+		if b.Percent >= warnAt {
+			w.Header().Set("X-Cco-Budget", fmt.Sprintf("%.0f%%", b.Percent))
+			s.warnBudget(cfg, c.who.session, b)
+		}
+		return false
+	}
+	c.status = http.StatusPaymentRequired
+	c.errorType = "billing_error"
+	w.Header().Set("X-Should-Retry", "false")
+	w.Header().Set("X-Cco-Budget", fmt.Sprintf("%.0f%%", b.Percent))
+	writeJSON(w, c.status, apiError("billing_error", msg))
+	s.log.Warn("call refused: over budget", "session", c.who.session, "daily_spent", b.DailySpent, "session_spent", b.SessionSpent)
+	return true
+}
+
+// warnBudget logs once per day (or session) that a budget is nearly spent.
+func (s *Server) warnBudget(cfg *config.Config, session string, b Budget) {
+	key := "day:" + localDay(time.Now())
+	if b.SessionUSD > 0 && b.SessionSpent >= warnAt/100.0*b.SessionUSD {
+		key = "session:" + session
+	}
+	s.spend.mu.Lock()
+	if s.spend.warned == nil {
+		s.spend.warned = map[string]bool{}
+	}
+	first := !s.spend.warned[key]
+	s.spend.warned[key] = true
+	s.spend.mu.Unlock()
+	if first {
+		s.log.Warn("budget nearly spent", "percent", fmt.Sprintf("%.0f%%", b.Percent), "daily_spent", b.DailySpent, "daily_usd", b.DailyUSD,
+			"session", session, "session_spent", b.SessionSpent, "session_usd", b.SessionUSD)
+	}
+}
+
+func dollars(v float64) string { return config.Dollars(v) }
+
+// raised is a budget twice as large, in whole cents, as config set takes
+// it.
+func raised(v float64) string { return strconv.FormatFloat(math.Ceil(200*v)/100, 'f', -1, 64) }
+
+// summary is what the status line needs, from memory.
+func (s *Server) summary(session string, now time.Time) Summary {
+	cfg := s.Config()
+	b := s.spend.budget(cfg, session, now)
+	s.spend.mu.Lock()
+	out := Summary{Session: session, Budget: b, TodayCost: Spend{s.spend.today.apiKey, s.spend.today.subscription}}
+	if sc := s.spend.sessions[session]; sc != nil && session != "" {
+		out.SessionCost = Spend{sc.apiKey, sc.subscription}
+	}
+	s.spend.mu.Unlock()
+	out.Plan = s.plans.current(now)
+	return out
+}
+
+func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.summary(bounded(r.URL.Query().Get("session"), maxSessionID), time.Now()))
+}
