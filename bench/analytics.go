@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -25,10 +26,13 @@ func testBinary(root, pkg string) (string, error) {
 	return out, nil
 }
 
-// goBench runs one benchmark of a test binary and returns the value of
-// the metric named unit ("ns/op", "rows/s").
-func goBench(bin, name, benchtime, unit string) (float64, error) {
-	out, err := exec.Command(bin, "-test.run", "^$", "-test.bench", name, "-test.benchtime", benchtime, "-test.count", "1").CombinedOutput()
+// goBench runs one benchmark of a test binary, with env added to its
+// environment, and returns the value of the metric named unit ("ns/op",
+// "rows/s").
+func goBench(bin, name, benchtime, unit string, env ...string) (float64, error) {
+	c := exec.Command(bin, "-test.run", "^$", "-test.bench", name, "-test.benchtime", benchtime, "-test.count", "1")
+	c.Env = append(os.Environ(), env...)
+	out, err := c.CombinedOutput()
 	if err != nil {
 		return 0, fmt.Errorf("%s -test.bench %s: %v: %s", filepath.Base(bin), name, err, out)
 	}

@@ -76,6 +76,7 @@ func mainErr() int {
 		{"stats", benchStatsQuery},
 		{"statusline", benchStatusline},
 		{"claude", benchClaude},
+		{"team", benchTeam},
 	}
 	failed := false
 	for _, g := range groups {

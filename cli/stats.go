@@ -15,6 +15,7 @@ import (
 	"github.com/anthropics/cco/client"
 	"github.com/anthropics/cco/config"
 	"github.com/anthropics/cco/server/analytics"
+	"github.com/anthropics/cco/server/team"
 )
 
 // statsOptions are what cco stats was asked for.
@@ -40,12 +41,16 @@ func cmdStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.project, "project", "", "only this project (its directory)")
 	fs.IntVar(&o.limit, "limit", 50, "with --by: at most this many groups, the newest")
 	fs.BoolVar(&o.json, "json", false, "print the statistics as JSON (the shape of GET /api/stats)")
+	teamStats := fs.Bool("team", false, "the whole team's usage, from the team database (team_url), by "+strings.Join(team.GroupBys, ", ")+" (default user)")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	var err error
 	if o.from, o.to, err = analytics.ParseRange(*since, *until, time.Now()); err != nil {
 		return usageError{err.Error()}
+	}
+	if *teamStats {
+		return cmdTeamStats(ctx, *file, o, stdout)
 	}
 	if o.by != "" && !slices.Contains(analytics.GroupBys, o.by) {
 		return usageError{fmt.Sprintf("--by %s: group by one of %s", o.by, strings.Join(analytics.GroupBys, ", "))}
@@ -74,7 +79,7 @@ func cmdStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	switch v := out.(type) {
 	case *analytics.GroupStats:
-		printGroups(stdout, v)
+		printGroups(stdout, v, false)
 	case *analytics.Stats:
 		printStats(stdout, v)
 	}
@@ -205,8 +210,18 @@ func printStats(w io.Writer, st *analytics.Stats) {
 // unpricedHint is how to give a model a price.
 const unpricedHint = `give it one with [prices."MODEL"] in config.toml (see the README's Prices)`
 
-func printGroups(w io.Writer, gs *analytics.GroupStats) {
-	fmt.Fprintf(w, "Usage by %s from %s to %s, newest first\n", gs.By, gs.Since.Local().Format(timeFormat), gs.Until.Local().Format(timeFormat))
+// printGroups prints grouped statistics, the local ones or the team's
+// (teamWide). They come newest first, but for a team's users, machines,
+// projects and models, which come costliest first.
+func printGroups(w io.Writer, gs *analytics.GroupStats, teamWide bool) {
+	title, order, left := "Usage", "newest first", "older"
+	if teamWide {
+		title = "Team usage"
+		if gs.By != "day" && gs.By != "session" {
+			order, left = "costliest first", "cheaper"
+		}
+	}
+	fmt.Fprintf(w, "%s by %s from %s to %s, %s\n", title, gs.By, gs.Since.Local().Format(timeFormat), gs.Until.Local().Format(timeFormat), order)
 	if len(gs.Groups) == 0 {
 		fmt.Fprintf(w, "\nNo calls in this period.\n")
 		return
@@ -230,7 +245,7 @@ func printGroups(w io.Writer, gs *analytics.GroupStats) {
 	}
 	tw.Flush()
 	if gs.More > 0 {
-		fmt.Fprintf(w, "\n%s older not shown (see --limit)\n", plural(int64(gs.More), "group", "groups"))
+		fmt.Fprintf(w, "\n%s %s not shown (see --limit)\n", plural(int64(gs.More), "group", "groups"), left)
 	}
 	if unpriced > 0 {
 		fmt.Fprintf(w, "\n%s unpriced: a model with no known price (not $0); %s\n", plural(unpriced, "call", "calls"), unpricedHint)

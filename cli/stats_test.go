@@ -66,7 +66,7 @@ func TestGroupsTable(t *testing.T) {
 		{Key: "", Requests: 1, UnpricedRequests: 1},
 	}, More: 3}
 	var b bytes.Buffer
-	printGroups(&b, gs)
+	printGroups(&b, gs, false)
 	out := b.String()
 	require.Contains(t, out, "SESSION")
 	require.Contains(t, out, "SUBSCRIPTION (API-EQUIVALENT)")

@@ -16,6 +16,7 @@ import (
 	"github.com/anthropics/cco/detached"
 	"github.com/anthropics/cco/platform"
 	"github.com/anthropics/cco/server"
+	"github.com/anthropics/cco/server/team"
 )
 
 // daemonStatus is what status reports. Service carries what a service
@@ -57,6 +58,8 @@ type daemonStatus struct {
 	// Plan is the subscription plan's usage as the API last reported it.
 	Plan   *server.Plan       `json:"plan,omitempty"`
 	Prices *server.PricesInfo `json:"prices,omitempty"`
+	// Team is the shipping to team_url, when it is set.
+	Team *team.Status `json:"team,omitempty"`
 }
 
 // statusDetached reports on the daemon by its lock and pid file, with a
@@ -119,7 +122,7 @@ func statusDetached(ctx context.Context, paths config.Paths) (daemonStatus, erro
 	s.Health = liveHealth(ctx, c, info.PID)
 	if s.Health == "ok" {
 		if api, err := c.Status(ctx); err == nil {
-			s.PendingRestart, s.Plan, s.Prices = api.Reload.PendingRestart, api.Plan, &api.Prices
+			s.PendingRestart, s.Plan, s.Prices, s.Team = api.Reload.PendingRestart, api.Plan, &api.Prices, api.Team
 		}
 	}
 	return s, nil
@@ -210,6 +213,9 @@ func printStatus(w io.Writer, s daemonStatus) {
 		}
 		if s.Prices != nil {
 			fmt.Fprintf(w, "  prices:   %s %s (%s)\n", s.Prices.Source, s.Prices.Version, s.Prices.Date)
+		}
+		if s.Team != nil {
+			fmt.Fprintf(w, "  team:     %s\n", strings.TrimPrefix(s.Team.String(), "team: "))
 		}
 		if len(s.PendingRestart) > 0 {
 			fmt.Fprintf(w, "  pending:  %s changed and reloaded, but take effect only after 'cco restart'\n", strings.Join(s.PendingRestart, ", "))

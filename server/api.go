@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/anthropics/cco/server/analytics"
+	"github.com/anthropics/cco/server/team"
 )
 
 // The wire types of the daemon's API: the server encodes them and the
@@ -50,6 +51,9 @@ type Status struct {
 	// Plan is the subscription plan's usage last reported by the API, for
 	// the credential seen last; null until an OAuth call answered.
 	Plan *Plan `json:"plan"`
+	// Team is the shipping of usage rows to team_url; absent when it is
+	// not set.
+	Team *team.Status `json:"team,omitempty"`
 }
 
 // ReloadResult is what one reload changed (POST /api/reload).

@@ -58,7 +58,7 @@ func newMetrics(s *Server) *metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.latency, m.ttfb, m.tokens, m.cost, m.saved, m.unpriced, planCollector{s},
+		m.requests, m.latency, m.ttfb, m.tokens, m.cost, m.saved, m.unpriced, planCollector{s}, teamCollector{s},
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cco_cache_bytes", Help: "Bytes of answers held in the cache."},
 			cacheStat(func(c CacheStats) float64 { return float64(c.Bytes) })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cco_cache_max_bytes", Help: "The cache's bound in bytes (cache_size)."},

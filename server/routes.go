@@ -28,6 +28,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/identity", s.instrument("/api/identity", s.sameOrigin(http.HandlerFunc(s.handleIdentity))))
 	mux.Handle("GET /api/stats", view("/api/stats", s.handleStats))
 	mux.Handle("GET /api/summary", view("/api/summary", s.handleSummary))
+	mux.Handle("GET /api/team/stats", view("/api/team/stats", s.handleTeamStats))
 	mux.Handle("GET /metrics", view("/metrics", s.metrics.handler().ServeHTTP))
 	// Control: always the token.
 	control := func(route string, h http.HandlerFunc) http.Handler {
@@ -92,6 +93,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		Reload:    s.reloadState(),
 		Prices:    PricesInfo{Source: "genai-prices (pydantic), Anthropic provider", Version: prices.Version(), Date: prices.Date()},
 		Plan:      s.plans.current(time.Now()),
+		Team:      s.teamStatus(),
 	}
 	for name, src := range cfg.Sources {
 		st.Config[name] = ConfigEntry{Value: cfg.Value(name), Source: string(src)}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/anthropics/cco/config"
 	"github.com/anthropics/cco/server/analytics"
+	"github.com/anthropics/cco/server/team"
 )
 
 // Options are what a Server needs from the program that runs it.
@@ -61,6 +62,7 @@ type Server struct {
 	prices     atomic.Pointer[priceMemo]
 	plans      planTracker
 	spend      spend
+	team       *team.Shipper // nil unless team_url is set
 
 	reloadMu   sync.Mutex
 	reloadsMu  sync.Mutex
@@ -141,6 +143,12 @@ func (s *Server) Listen() error {
 		s.log.Warn("the plan's usage saved by the last run is unreadable; it shows again from the next answer", "err", err)
 	}
 	s.writer = analytics.NewWriter(s.store, s.log, analyticsQueue)
+	if err := s.startTeam(); err != nil {
+		s.writer.Close(context.Background())
+		s.store.Close()
+		ln.Close()
+		return err
+	}
 	s.ln = ln
 	return nil
 }
@@ -224,6 +232,7 @@ func (s *Server) shutdown(ctx context.Context) error {
 		st := s.writer.Stats()
 		s.log.Info("usage records flushed", "written", st.Written, "write_errors", st.WriteErrors)
 	}
+	s.closeTeam()
 	if s.store != nil {
 		if err := s.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("closing the usage database: %w", err))

@@ -3,6 +3,10 @@ package team
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -104,13 +108,13 @@ func BenchmarkShip(b *testing.B) {
 // the other groupings and over a week for comparison.
 func BenchmarkStatsByUser(b *testing.B) {
 	pg := testkit.StartPostgres(b)
-	db := loadMillion(b, pg)
+	db := loadCalls(b, pg, 1_000_000)
 	for _, by := range []string{"user", "machine", "project", "model", "day", "session"} {
 		b.Run(by, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				groups, err := db.Stats(context.Background(), by, time.Time{}, time.Time{})
-				if err != nil || len(groups) == 0 {
-					b.Fatal(len(groups), err)
+				gs, err := db.Stats(context.Background(), Query{By: by})
+				if err != nil || len(gs.Groups) == 0 {
+					b.Fatal(gs, err)
 				}
 			}
 		})
@@ -118,17 +122,43 @@ func BenchmarkStatsByUser(b *testing.B) {
 	b.Run("user/last-7-days", func(b *testing.B) {
 		until := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
 		for i := 0; i < b.N; i++ {
-			if _, err := db.Stats(context.Background(), "user", until.Add(-7*24*time.Hour), until); err != nil {
+			if _, err := db.Stats(context.Background(), Query{By: "user", Since: until.Add(-7 * 24 * time.Hour), Until: until}); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 }
 
-// loadMillion fills the team database in SQL, which is quicker than
-// shipping, then vacuums it as autovacuum would have by the time anyone
-// asks for statistics.
-func loadMillion(b *testing.B, pg *testkit.Postgres) *DB {
+// BenchmarkStatsTeamCLI times the real `cco stats --team --by user`, a
+// whole process as a team lead runs it, over CCO_BENCH_TEAM_ROWS calls
+// (default 1 000 000). The binary is $CCO_BENCH_BIN (make bench builds
+// it); without it the benchmark is skipped.
+func BenchmarkStatsTeamCLI(b *testing.B) {
+	bin := os.Getenv("CCO_BENCH_BIN")
+	if bin == "" {
+		b.Skip("CCO_BENCH_BIN names no cco binary")
+	}
+	n := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("CCO_BENCH_TEAM_ROWS")); err == nil && v > 0 {
+		n = v
+	}
+	pg := testkit.StartPostgres(b)
+	loadCalls(b, pg, n)
+	home := b.TempDir()
+	env := append(os.Environ(), "HOME="+home, "CCO_HOME="+filepath.Join(home, ".cco"), "CCO_TEAM_URL="+pg.URL())
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(bin, "stats", "--team", "--by", "user", "--since", "365d")
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "user-1") {
+			b.Fatalf("cco stats --team: %v: %s", err, out)
+		}
+	}
+}
+
+// loadCalls fills the team database with n calls in SQL, which is
+// quicker than shipping, then vacuums it as autovacuum would have by the
+// time anyone asks for statistics.
+func loadCalls(b *testing.B, pg *testkit.Postgres, n int) *DB {
 	c := connect(b, pg.URL())
 	if err := migrate(context.Background(), c); err != nil {
 		b.Fatal(err)
@@ -142,7 +172,7 @@ func loadMillion(b *testing.B, pg *testkit.Postgres) *DB {
 			true, CASE WHEN i % 4 = 0 THEN 'hit' ELSE 'miss' END, 1000 + i % 500, 200, 5000, 300, 300, 0, 1500, 400,
 			CASE WHEN i % 97 = 0 THEN NULL ELSE 0.01 END, 0, 'messages', 'session-' || (i / 300),
 			'/src/project-' || (i / 300 % 40), 'claude-code', 'oauth', false, ''
-		FROM generate_series(1, 1000000) AS i;
+		FROM generate_series(1, `+strconv.Itoa(n)+`) AS i;
 		INSERT INTO cco_calls_hourly SELECT date_trunc('hour', ts, 'UTC'), "user", machine, project, model, session_id, `+rawSums+`
 		FROM cco_calls GROUP BY 1, 2, 3, 4, 5, 6`)
 	if err != nil {
@@ -152,7 +182,7 @@ func loadMillion(b *testing.B, pg *testkit.Postgres) *DB {
 	if err := c.QueryRow(context.Background(), `SELECT count(*) FROM cco_calls_hourly`).Scan(&buckets); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("1000000 calls in %d roll-up rows", buckets)
+	b.Logf("%d calls in %d roll-up rows", n, buckets)
 	for _, table := range []string{"cco_calls", "cco_calls_hourly"} {
 		if _, err := c.Exec(context.Background(), `VACUUM ANALYZE `+table); err != nil {
 			b.Fatal(err)

@@ -81,6 +81,8 @@ var migrations = []string{
 		unpriced_requests     bigint           NOT NULL,
 		first_ts              timestamptz      NOT NULL,
 		last_ts               timestamptz      NOT NULL,
+		interrupted           bigint           NOT NULL,
+		subscription_cost_usd double precision NOT NULL,
 		PRIMARY KEY (hour, "user", machine, project, model, session_id)
 	);`,
 }

@@ -168,7 +168,7 @@ func (s *Shipper) copyRows(ctx context.Context, tx pgx.Tx, rows []analytics.Row)
 			INSERT INTO cco_calls (`+columnList+`) SELECT `+columnList+` FROM cco_calls_in
 			ON CONFLICT (source_id, local_id) DO NOTHING
 			RETURNING ts, "user", machine, project, model, session_id, status, cache, input_tokens,
-				output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd)
+				output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, interrupted, credential)
 		INSERT INTO cco_calls_hourly AS h
 		SELECT date_trunc('hour', ts, 'UTC'), "user", machine, project, model, session_id, `+rawSums+`
 		FROM ins GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
@@ -181,7 +181,9 @@ func (s *Shipper) copyRows(ctx context.Context, tx pgx.Tx, rows []analytics.Row)
 			cache_creation_tokens = h.cache_creation_tokens + excluded.cache_creation_tokens,
 			cost_usd = h.cost_usd + excluded.cost_usd,
 			unpriced_requests = h.unpriced_requests + excluded.unpriced_requests,
-			first_ts = least(h.first_ts, excluded.first_ts), last_ts = greatest(h.last_ts, excluded.last_ts)`)
+			first_ts = least(h.first_ts, excluded.first_ts), last_ts = greatest(h.last_ts, excluded.last_ts),
+			interrupted = h.interrupted + excluded.interrupted,
+			subscription_cost_usd = h.subscription_cost_usd + excluded.subscription_cost_usd`)
 	return err
 }
 
@@ -194,7 +196,8 @@ const rawSums = `count(*), count(*) FILTER (WHERE status >= 400 OR status < 100)
 	coalesce(sum(output_tokens) FILTER (WHERE cache <> 'hit'), 0),
 	coalesce(sum(cache_read_tokens) FILTER (WHERE cache <> 'hit'), 0),
 	coalesce(sum(cache_creation_tokens) FILTER (WHERE cache <> 'hit'), 0),
-	coalesce(sum(cost_usd), 0), count(*) FILTER (WHERE cost_usd IS NULL), min(ts), max(ts)`
+	coalesce(sum(cost_usd), 0), count(*) FILTER (WHERE cost_usd IS NULL), min(ts), max(ts),
+	count(*) FILTER (WHERE interrupted), coalesce(sum(cost_usd) FILTER (WHERE credential = 'oauth'), 0)`
 
 var columnList = func() string {
 	var b []byte

@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/anthropics/cco/config"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -25,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/anthropics/cco/config"
 	"github.com/anthropics/cco/server/analytics"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"

@@ -4,31 +4,23 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"github.com/anthropics/cco/config"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/anthropics/cco/config"
+	"github.com/anthropics/cco/server/analytics"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Group is one line of team statistics. As in the local statistics,
-// token and cost figures count what went upstream: a cache hit counts as
-// a request and a hit, not as tokens.
-type Group struct {
-	Key                 string    `json:"key"`
-	Requests            int64     `json:"requests"`
-	Errors              int64     `json:"errors"` // status >= 400, or no response
-	CacheHits           int64     `json:"cache_hits"`
-	InputTokens         int64     `json:"input_tokens"`
-	OutputTokens        int64     `json:"output_tokens"`
-	CacheReadTokens     int64     `json:"cache_read_tokens"`
-	CacheCreationTokens int64     `json:"cache_creation_tokens"`
-	CostUSD             float64   `json:"cost_usd"`          // of the priced calls
-	UnpricedRequests    int64     `json:"unpriced_requests"` // calls of a model with no known price
-	First               time.Time `json:"first"`
-	Last                time.Time `json:"last"`
+// Query asks for team statistics: the calls with Since <= time < Until
+// (a zero end is open) grouped By one of GroupBys, at most Limit groups
+// (1..analytics.MaxGroups; 0 is the most).
+type Query struct {
+	By           string
+	Since, Until time.Time
+	Limit        int
 }
 
 // groupings maps each allowed --by to what it groups on in the roll-up
@@ -69,46 +61,50 @@ func OpenDB(ctx context.Context, url string) (*DB, error) {
 // Close closes the connections.
 func (d *DB) Close() { d.pool.Close() }
 
-// Stats sums the calls with since <= ts < until by user, machine, project,
-// model, day (UTC) or session; a zero since or until leaves that end open.
-// Days come in order, every other grouping busiest first.
-func (d *DB) Stats(ctx context.Context, by string, since, until time.Time) ([]Group, error) {
-	return stats(ctx, d.pool, by, since, until)
+// Stats sums the team's calls as q asks, in the shape of the local
+// statistics (GET /api/stats?by=...). Days and sessions come newest
+// first; users, machines, projects and models costliest first, which is
+// what a team's spend is read for.
+func (d *DB) Stats(ctx context.Context, q Query) (*analytics.GroupStats, error) {
+	return stats(ctx, d.pool, q)
 }
 
 // Stats is DB.Stats on the shipper's own connections.
-func (s *Shipper) Stats(ctx context.Context, by string, since, until time.Time) ([]Group, error) {
+func (s *Shipper) Stats(ctx context.Context, q Query) (*analytics.GroupStats, error) {
 	if err := checkSchema(ctx, s.pool); err != nil {
 		return nil, explain("reading team statistics", err, s.cfg.URL)
 	}
-	return stats(ctx, s.pool, by, since, until)
+	return stats(ctx, s.pool, q)
 }
 
-func stats(ctx context.Context, pool *pgxpool.Pool, by string, since, until time.Time) ([]Group, error) {
-	g, ok := groupings[by]
+func stats(ctx context.Context, pool *pgxpool.Pool, q Query) (*analytics.GroupStats, error) {
+	g, ok := groupings[q.By]
 	if !ok {
-		return nil, fmt.Errorf("team statistics cannot be grouped by %q; use one of %s", by, strings.Join(GroupBys, ", "))
+		return nil, fmt.Errorf("team statistics cannot be grouped by %q; use one of %s", q.By, strings.Join(GroupBys, ", "))
 	}
-	if !since.IsZero() && !until.IsZero() && !since.Before(until) {
-		return nil, fmt.Errorf("team statistics: since (%s) must be before until (%s)", since.Format(time.RFC3339), until.Format(time.RFC3339))
+	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Since.Before(q.Until) {
+		return nil, fmt.Errorf("team statistics: since (%s) must be before until (%s)", q.Since.Format(time.RFC3339), q.Until.Format(time.RFC3339))
 	}
-	q, args := statsQuery(g, by == "day", since, until)
-	rows, err := pool.Query(ctx, q, args...)
+	sql, args := statsQuery(g, q.By == "day", q.Since, q.Until)
+	rows, err := pool.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, explain("reading team statistics by "+by, err, "")
+		return nil, explain("reading team statistics by "+q.By, err, "")
 	}
-	groups, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Group, error) {
-		var g Group
-		err := r.Scan(&g.Key, &g.Requests, &g.Errors, &g.CacheHits, &g.InputTokens, &g.OutputTokens,
-			&g.CacheReadTokens, &g.CacheCreationTokens, &g.CostUSD, &g.UnpricedRequests, &g.First, &g.Last)
-		g.First, g.Last = g.First.UTC(), g.Last.UTC()
-		return g, err
-	})
+	groups, err := pgx.CollectRows(rows, scanGroup)
 	if err != nil {
-		return nil, fmt.Errorf("reading team statistics by %s: %w", by, err)
+		return nil, fmt.Errorf("reading team statistics by %s: %w", q.By, err)
 	}
-	sortGroups(groups, by)
-	return groups, nil
+	sortGroups(groups, q.By)
+	out := &analytics.GroupStats{By: q.By, Since: q.Since.UTC(), Until: q.Until.UTC(), Groups: groups}
+	limit := q.Limit
+	if limit <= 0 || limit > analytics.MaxGroups {
+		limit = analytics.MaxGroups
+	}
+	if len(out.Groups) > limit {
+		out.More = len(out.Groups) - limit
+		out.Groups = out.Groups[:limit]
+	}
+	return out, nil
 }
 
 // statsQuery reads the whole hours of [since, until) from the roll-up and
@@ -146,7 +142,8 @@ func statsQuery(g struct{ rollup, raw string }, day bool, since, until time.Time
 		}
 		rollup := `SELECT ` + g.rollup + `, sum(requests), sum(errors), sum(cache_hits), sum(input_tokens),
 			sum(output_tokens), sum(cache_read_tokens), sum(cache_creation_tokens), sum(cost_usd),
-			sum(unpriced_requests), min(first_ts), max(last_ts) FROM cco_calls_hourly`
+			sum(unpriced_requests), min(first_ts), max(last_ts), sum(interrupted),
+			sum(subscription_cost_usd) FROM cco_calls_hourly`
 		if len(where) > 0 {
 			rollup += ` WHERE ` + strings.Join(where, ` AND `)
 		}
@@ -158,18 +155,41 @@ func statsQuery(g struct{ rollup, raw string }, day bool, since, until time.Time
 	}
 	return `SELECT ` + key + `, sum(requests)::bigint, sum(errors)::bigint, sum(hits)::bigint, sum(input)::bigint,
 		sum(output)::bigint, sum(cache_read)::bigint, sum(cache_creation)::bigint, sum(cost), sum(unpriced)::bigint,
-		min(first), max(last)
+		min(first), max(last), sum(interrupted)::bigint, sum(subscription)
 		FROM (` + strings.Join(parts, ` UNION ALL `) + `) AS p(k, requests, errors, hits, input, output,
-			cache_read, cache_creation, cost, unpriced, first, last)
+			cache_read, cache_creation, cost, unpriced, first, last, interrupted, subscription)
 		GROUP BY k`, args
 }
 
-// sortGroups puts days in order and anything else busiest first.
-func sortGroups(groups []Group, by string) {
-	slices.SortFunc(groups, func(a, b Group) int {
-		if by != "day" && a.Requests != b.Requests {
-			return cmp.Compare(b.Requests, a.Requests)
+// scanGroup reads one row of the statistics query (key, then rawSums's
+// columns) as a group.
+func scanGroup(r pgx.CollectableRow) (analytics.Group, error) {
+	var g analytics.Group
+	var cost float64
+	err := r.Scan(&g.Key, &g.Requests, &g.Errors, &g.CacheHits, &g.InputTokens, &g.OutputTokens,
+		&g.CacheReadTokens, &g.CacheCreationTokens, &cost, &g.UnpricedRequests, &g.First, &g.Last,
+		&g.Interrupted, &g.SubscriptionCostUSD)
+	g.First, g.Last = g.First.UTC(), g.Last.UTC()
+	g.APIKeyCostUSD = cost - g.SubscriptionCostUSD
+	if g.Requests > g.UnpricedRequests || cost != 0 {
+		g.CostUSD = &cost
+	}
+	return g, err
+}
+
+// sortGroups puts days and sessions newest first, as the local
+// statistics do, and the rest costliest first.
+func sortGroups(groups []analytics.Group, by string) {
+	cost := func(g analytics.Group) float64 {
+		if g.CostUSD == nil {
+			return 0
 		}
-		return strings.Compare(a.Key, b.Key)
+		return *g.CostUSD
+	}
+	slices.SortFunc(groups, func(a, b analytics.Group) int {
+		if by == "day" || by == "session" {
+			return cmp.Or(b.Last.Compare(a.Last), strings.Compare(a.Key, b.Key))
+		}
+		return cmp.Or(cmp.Compare(cost(b), cost(a)), cmp.Compare(b.Requests, a.Requests), strings.Compare(a.Key, b.Key))
 	})
 }

@@ -49,24 +49,25 @@ func TestStatsAcrossMachines(t *testing.T) {
 	defer db.Close()
 	ctx := context.Background()
 
-	byMachine, err := db.Stats(ctx, "machine", time.Time{}, time.Time{})
+	byMachine, err := db.Stats(ctx, Query{By: "machine"})
 	require.NoError(t, err)
+	require.Equal(t, "machine", byMachine.By)
 	// m1: hits (i%3==0: 10 calls) count no tokens; unpriced are i%5==0
 	// and not hits: 0..29 step 5 minus multiples of 15 = 6-2 = 4.
-	require.Equal(t, []Group{
-		{Key: "m1", Requests: 30, Errors: 3, CacheHits: 10, InputTokens: 200, OutputTokens: 40,
-			CostUSD: 0.16, UnpricedRequests: 4, First: day, Last: day.Add(29 * time.Minute)},
+	require.Equal(t, []analytics.Group{
 		{Key: "m2", Requests: 20, Errors: 0, InputTokens: 2000, OutputTokens: 400, CacheReadTokens: 60, CacheCreationTokens: 80,
-			CostUSD: 10, First: day.Add(24 * time.Hour), Last: day.Add(24*time.Hour + 19*time.Minute)},
-	}, roundCost(byMachine))
+			CostUSD: f64(10), APIKeyCostUSD: 10, First: day.Add(24 * time.Hour), Last: day.Add(24*time.Hour + 19*time.Minute)},
+		{Key: "m1", Requests: 30, Errors: 3, CacheHits: 10, InputTokens: 200, OutputTokens: 40,
+			CostUSD: f64(0.16), APIKeyCostUSD: 0.16, UnpricedRequests: 4, First: day, Last: day.Add(29 * time.Minute)},
+	}, roundCost(byMachine.Groups), "costliest first, in the local statistics' shape")
 
 	for _, by := range GroupBys {
-		groups, err := s1.Stats(ctx, by, time.Time{}, time.Time{})
+		gs, err := s1.Stats(ctx, Query{By: by})
 		require.NoError(t, err, by)
 		var req, errs, in int64
 		var cost float64
-		for _, g := range groups {
-			req, errs, in, cost = req+g.Requests, errs+g.Errors, in+g.InputTokens, cost+g.CostUSD
+		for _, g := range gs.Groups {
+			req, errs, in, cost = req+g.Requests, errs+g.Errors, in+g.InputTokens, cost+*g.CostUSD
 		}
 		require.EqualValues(t, 50, req, by)
 		require.EqualValues(t, 3, errs, by)
@@ -74,32 +75,40 @@ func TestStatsAcrossMachines(t *testing.T) {
 		require.InDelta(t, 10.16, cost, 1e-9, by)
 	}
 	keys := func(by string, since, until time.Time) []string {
-		groups, err := db.Stats(ctx, by, since, until)
+		gs, err := db.Stats(ctx, Query{By: by, Since: since, Until: until})
 		require.NoError(t, err)
 		var out []string
-		for _, g := range groups {
+		for _, g := range gs.Groups {
 			out = append(out, g.Key)
 		}
 		return out
 	}
-	require.Equal(t, []string{"ann", "bob"}, keys("user", time.Time{}, time.Time{}))
-	require.Equal(t, []string{"2026-03-01", "2026-03-02"}, keys("day", time.Time{}, time.Time{}), "days in order")
-	require.Equal(t, []string{"claude-x", "claude-z"}, keys("model", time.Time{}, time.Time{}))
-	require.Equal(t, []string{"p1", "p2"}, keys("project", time.Time{}, time.Time{}))
-	require.Equal(t, []string{"c", "a", "b"}, keys("session", time.Time{}, time.Time{}), "busiest first")
+	require.Equal(t, []string{"bob", "ann"}, keys("user", time.Time{}, time.Time{}), "costliest first")
+	require.Equal(t, []string{"2026-03-02", "2026-03-01"}, keys("day", time.Time{}, time.Time{}), "newest first")
+	require.Equal(t, []string{"claude-z", "claude-x"}, keys("model", time.Time{}, time.Time{}))
+	require.Equal(t, []string{"p2", "p1"}, keys("project", time.Time{}, time.Time{}))
+	require.Equal(t, []string{"c", "b", "a"}, keys("session", time.Time{}, time.Time{}), "newest first")
+	gs, err := db.Stats(ctx, Query{By: "session", Limit: 2})
+	require.NoError(t, err)
+	require.Len(t, gs.Groups, 2)
+	require.Equal(t, 1, gs.More)
 	require.Equal(t, []string{"bob"}, keys("user", day.Add(24*time.Hour), time.Time{}), "since")
 	require.Equal(t, []string{"ann"}, keys("user", time.Time{}, day.Add(24*time.Hour)), "until")
 	require.Empty(t, keys("user", day.Add(-time.Hour), day))
 
-	_, err = db.Stats(ctx, "colour", time.Time{}, time.Time{})
+	_, err = db.Stats(ctx, Query{By: "colour"})
 	require.ErrorContains(t, err, `cannot be grouped by "colour"; use one of user, machine, project, model, day, session`)
-	_, err = db.Stats(ctx, "user", day, day)
+	_, err = db.Stats(ctx, Query{By: "user", Since: day, Until: day})
 	require.ErrorContains(t, err, "must be before until")
 }
 
-func roundCost(gs []Group) []Group {
+func roundCost(gs []analytics.Group) []analytics.Group {
+	round := func(v float64) float64 { return float64(int64(v*1e6+0.5)) / 1e6 }
 	for i := range gs {
-		gs[i].CostUSD = float64(int64(gs[i].CostUSD*1e6+0.5)) / 1e6
+		if gs[i].CostUSD != nil {
+			gs[i].CostUSD = f64(round(*gs[i].CostUSD))
+		}
+		gs[i].APIKeyCostUSD = round(gs[i].APIKeyCostUSD)
 	}
 	return gs
 }

@@ -3,13 +3,13 @@ package team
 import (
 	"errors"
 	"fmt"
-	"github.com/anthropics/cco/config"
 	"io"
 	"net"
 	"os"
 	"syscall"
 	"time"
 
+	"github.com/anthropics/cco/config"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -61,6 +61,9 @@ func timePtr(t time.Time) *time.Time {
 // PostgreSQL running and listening there?)".
 func (st Status) String() string {
 	pending := "up to date"
+	if st.FailingSince != nil {
+		pending = "nothing pending"
+	}
 	if st.Pending > 0 {
 		pending = fmt.Sprintf("%d rows pending", st.Pending)
 		if st.Pending == 1 {

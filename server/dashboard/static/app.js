@@ -121,6 +121,7 @@
       if (stats.status === 'fulfilled') renderStats(win.keys);
       if (sessions.status === 'fulfilled') renderSessions(sessions.value.groups || []);
       if (projects.status === 'fulfilled') renderProjects(projects.value.groups || []);
+      if (status.status === 'fulfilled') await renderTeam(status.value.team, win, now);
       state.refreshes++;
       document.body.dataset.refreshes = String(state.refreshes);
       document.body.dataset.state = status.status === 'fulfilled' && stats.status === 'fulfilled' ? 'ready' : 'error';
@@ -276,6 +277,32 @@
       el('td', { class: 'num cost', text: cost(g.cost_usd, g.unpriced_requests) }),
       el('td', { class: 'time', text: fmt.time(g.last), title: g.last })));
     fillTable('projects', rows, 5, 'No projects yet.');
+  }
+
+  // renderTeam shows the team database's figures when team_url is set:
+  // the shipping's state from /api/status, and the team's usage by user
+  // and machine, which the daemon reads from the team database.
+  async function renderTeam(team, win, now) {
+    $('team').hidden = !team;
+    if (!team) return;
+    const parts = [`${fmt.int(team.pending)} rows pending`, `${fmt.int(team.shipped)} shipped since start`];
+    if (team.last_shipped_at) parts.push(`last shipped ${fmt.ago(team.last_shipped_at)}`);
+    if (team.last_error) parts.push(`failing${team.failing_since ? ' since ' + fmt.time(team.failing_since) : ''}: ${team.last_error}`);
+    setText('team-state', `${team.url} · ${parts.join(' · ')}`);
+    $('team-state').className = 'small' + (team.last_error ? ' bad' : '');
+    const by = (what) => getJSON('/api/team/stats?' + new URLSearchParams({ since: win.since.toISOString(), until: now.toISOString(), by: what, limit: '20' }));
+    const [users, machines] = await Promise.allSettled([by('user'), by('machine')]);
+    const rows = (res, what) => {
+      if (res.status !== 'fulfilled') return [el('tr', null, el('td', { class: 'none', colspan: 5, text: `The team database did not answer: ${res.reason.message}` }))];
+      return (res.value.groups || []).map((g) => el('tr', null,
+        el('td', { class: what, text: g.key || '(none)' }),
+        el('td', { class: 'num requests', text: fmt.int(g.requests) }),
+        el('td', { class: 'num tokens', text: fmt.compact(tokens(g)) }),
+        el('td', { class: 'num cost', text: cost(g.cost_usd, g.unpriced_requests), title: g.subscription_cost_usd ? `${fmt.usd(g.subscription_cost_usd)} API-equivalent (subscription)` : null }),
+        el('td', { class: 'time', text: fmt.time(g.last), title: g.last })));
+    };
+    fillTable('team-users', rows(users, 'user'), 5, 'No calls shipped by anyone yet.');
+    fillTable('team-machines', rows(machines, 'machine'), 5, 'No calls shipped from any machine yet.');
   }
 
   // renderPlan draws one gauge per window of the subscription plan.
