@@ -23,7 +23,7 @@ CLAUDE_CODE_VERSION ?= 2.1.332
 CLAUDE_CODE_DIR := bin/tools/claude-code-$(CLAUDE_CODE_VERSION)
 CLAUDE_CODE := $(CLAUDE_CODE_DIR)/node_modules/.bin/claude
 
-.PHONY: all build run test fmt-check vet unit e2e cross bench bench-smoke fuzz fuzz-short reliability prices claude-code clean
+.PHONY: all build run install deps test fmt-check vet unit e2e cross bench bench-smoke fuzz fuzz-short reliability prices claude-code clean
 
 all: build
 
@@ -33,13 +33,27 @@ build:
 run: build
 	./$(BIN) daemon run
 
+# install puts cco where `go install` does ($GOBIN, else $GOPATH/bin).
+install:
+	$(GO) install -trimpath -ldflags "$(LDFLAGS)" .
+	@dir=$$($(GO) env GOBIN); [ -n "$$dir" ] || dir=$$($(GO) env GOPATH)/bin; \
+	echo "installed $$dir/cco"; \
+	case ":$$PATH:" in *":$$dir:"*) ;; *) echo "note: $$dir is not on your PATH; add it: export PATH=\"$$dir:\$$PATH\"";; esac
+
 # bench-smoke runs every benchmark figure for a few iterations so the
 # harness cannot rot; it asserts nothing about the figures themselves.
-test: fmt-check cross vet unit fuzz-short bench-smoke
+test: deps fmt-check cross vet unit fuzz-short bench-smoke
+
+# deps installs what the end-to-end tests drive (systemd, Chromium,
+# PostgreSQL, Wine, npm) when it is missing and this is root on Debian;
+# otherwise it says what is missing, and those tests skip.
+deps:
+	@scripts/test-deps.sh
 
 fmt-check:
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
-	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	@files=$$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'); out=$$(gofmt -l $$files); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi; \
+	echo "gofmt: $$(echo $$files | wc -w) files checked, all formatted"
 
 # vet covers the other platforms' files too. `test` runs it after cross so
 # that their packages are compiled once, not once per step (a cold CI cache

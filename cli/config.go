@@ -3,18 +3,37 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/anthropics/cco/config"
 )
 
+// configDetails lists the keys, so that --help is enough to use config set.
+func configDetails() string {
+	var b strings.Builder
+	b.WriteString("Keys (config.toml's [daemon] table; also CCO_<KEY> in the environment):\n")
+	for _, k := range config.Keys {
+		fmt.Fprintf(&b, "  %-28s %s (default %q)\n", k.Name, k.Allowed, k.Default)
+	}
+	b.WriteString(`
+Examples:
+  cco config show                      every key, its value and where it came from
+  cco config set port 3001             checked, then written atomically
+  cco config set cache_size 512MiB
+  cco config unset port                back to the default
+  cco reload                           apply to the running daemon (port and host: cco restart)`)
+	return b.String()
+}
+
 func cmdConfig(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("config", stdout)
-	file := fs.String("config", "", "config file to use instead of CCO_HOME/config.toml")
+	file := fs.String("config", "", "the config `FILE` to use instead of CCO_HOME/config.toml")
 	asJSON := fs.Bool("json", false, "show: print JSON")
 	fs.SetInterspersed(true)
 	if err := fs.parse(args); err != nil {
@@ -76,10 +95,14 @@ func cmdConfig(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case "get":
 		k, ok := config.LookupKey(rest[1])
 		if !ok {
-			return config.UnknownKey("config get", rest[1])
+			return config.UnknownKey("", rest[1])
 		}
 		fmt.Fprintln(stdout, cfg.Value(k.Name))
 	case "validate":
+		if _, err := os.Stat(cfg.File); errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(stdout, "no config file at %s, so the defaults apply (with the environment's CCO_* keys): ok\n", cfg.File)
+			break
+		}
 		fmt.Fprintf(stdout, "%s: ok\n", cfg.File)
 	case "show":
 		return showConfig(cfg, *asJSON, stdout)

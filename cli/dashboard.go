@@ -30,7 +30,7 @@ func cmdDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer, open opener) error {
 	fs := newFlags("dashboard", stdout)
-	file := fs.String("config", "", "config file to use instead of CCO_HOME/config.toml")
+	file := fs.String("config", "", "the config `FILE` to use instead of CCO_HOME/config.toml")
 	printOnly := fs.Bool("print", false, "print the dashboard's URL instead of opening a browser")
 	config.AddFlags(fs.FlagSet, "port", "host")
 	if err := fs.parse(args); err != nil {

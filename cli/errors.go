@@ -49,6 +49,10 @@ func exitCode(err error, verb string, stderr io.Writer) int {
 	case errors.As(err, &usage):
 		fmt.Fprintf(stderr, "cco %s: %s\nRun 'cco %s --help' for usage.\n", verb, usage.msg, verb)
 		return exitUsage
+	case errors.Is(err, config.ErrInvalid) && isArgumentError(err):
+		// A key or value on the command line, not a configuration.
+		fmt.Fprintf(stderr, "cco %s: %s\n", verb, err)
+		return exitUsage
 	case errors.Is(err, config.ErrInvalid):
 		fmt.Fprintf(stderr, "cco %s: invalid configuration:\n  %s\n", verb, strings.ReplaceAll(err.Error(), "\n", "\n  "))
 		return exitUsage
@@ -56,4 +60,11 @@ func exitCode(err error, verb string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cco %s: %s\n", verb, err)
 		return exitFailure
 	}
+}
+
+// isArgumentError reports a configuration error about a command's own
+// argument (config set KEY VALUE), which names no file.
+func isArgumentError(err error) bool {
+	var ce *config.Error
+	return errors.As(err, &ce) && ce.Where == ""
 }

@@ -9,10 +9,21 @@ import (
 	"github.com/anthropics/cco/platform"
 )
 
+const installDetails = `It writes the service file for this user, with no root:
+  Linux    ~/.config/systemd/user/cco-daemon.service (a systemd user unit)
+  macOS    ~/Library/LaunchAgents/com.anthropic.cco.daemon.plist (a LaunchAgent)
+  Windows  the cco-daemon service of the Service Control Manager (run it elevated)
+The service runs 'cco daemon run' with this CCO_HOME written into it, starts
+at login when auto_start is true (the default; 'cco disable' turns that off)
+and is restarted when it crashes. Settings come from the config file: CCO_*
+variables of this shell are not copied into the service (install warns when
+some are set). Running it again updates the file when something changed.
+On Linux, 'loginctl enable-linger' keeps it running when you log out.`
+
 func cmdInstall(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("install", stdout)
 	start := fs.Bool("start", false, "start the service (or restart it when its settings changed)")
-	file := fs.String("config", "", "config file the service runs with instead of CCO_HOME/config.toml")
+	file := fs.String("config", "", "the config `FILE` the service runs with instead of CCO_HOME/config.toml")
 	if err := fs.parse(args); err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ const followInterval = 100 * time.Millisecond
 
 func cmdLogs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("logs", stdout)
-	n := fs.IntP("lines", "n", 50, "how many of the last lines to print")
+	n := fs.IntP("lines", "n", 50, "print the last `N` lines")
 	follow := fs.BoolP("follow", "f", false, "keep printing new lines (across rotation) until interrupted")
 	if err := fs.parse(args); err != nil {
 		return err

@@ -16,7 +16,7 @@ import (
 // /api/reload with the daemon token) and reports what changed.
 func cmdReload(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("reload", stdout)
-	file := fs.String("config", "", "config file to use instead of CCO_HOME/config.toml (to find the daemon)")
+	file := fs.String("config", "", "the config `FILE` to use instead of CCO_HOME/config.toml (to find the daemon)")
 	if err := fs.parse(args); err != nil {
 		return err
 	}

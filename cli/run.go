@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/anthropics/cco/config"
@@ -20,7 +21,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer, ready func()) error {
 	fs := newFlags("run", stdout)
-	file := fs.String("config", "", "config file to use instead of CCO_HOME/config.toml")
+	file := fs.String("config", "", "the config `FILE` to use instead of CCO_HOME/config.toml")
 	config.AddFlags(fs.FlagSet, daemonFlags...)
 	if err := fs.parse(args); err != nil {
 		return err
@@ -35,6 +36,16 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	var term io.Writer
 	if isTerminal(stderr) {
 		term = stderr
+		// Someone at a terminal: say once, in words, what the log line
+		// says, and how to stop it.
+		next := ready
+		ready = func() {
+			fmt.Fprintf(stderr, "cco is listening on %s (log: %s); point clients at it with ANTHROPIC_BASE_URL=%s. Ctrl-C stops it.\n",
+				cfg.URL(), cfg.Paths().Log, cfg.URL())
+			if next != nil {
+				next()
+			}
+		}
 	}
 	return daemon(ctx, DaemonRun{
 		Config: cfg,

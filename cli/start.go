@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/anthropics/cco/client"
@@ -24,7 +25,7 @@ type startFlags struct {
 
 func addStartFlags(fs *flags) startFlags {
 	f := startFlags{fs: fs}
-	f.file = fs.String("config", "", "config file to use instead of CCO_HOME/config.toml")
+	f.file = fs.String("config", "", "the config `FILE` to use instead of CCO_HOME/config.toml")
 	config.AddFlags(fs.FlagSet, daemonFlags...)
 	f.wait = fs.Duration("wait", defaultStartWait, "how long to wait for the daemon to be ready")
 	return f
@@ -67,13 +68,26 @@ func cmdStart(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return reportStart(o, res, err, stdout, stderr)
 }
 
+// withoutReason drops the log lines that only repeat the reason already
+// printed (the daemon logs its fatal error, then prints it), so that
+// what is left is news.
+func withoutReason(lines []string, reason string) []string {
+	var out []string
+	for _, l := range lines {
+		if !strings.Contains(l, reason) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // reportStart prints the outcome of a start: the daemon's URL, pid and
 // time to ready, or the reason it failed with the log's last lines.
 func reportStart(o detached.StartOptions, res detached.StartResult, err error, stdout, stderr io.Writer) error {
 	var se *detached.StartError
 	if errors.As(err, &se) {
 		fmt.Fprintf(stderr, "cco start: %s\n", se.Reason)
-		printLines(stderr, "last lines of "+o.Config.Paths().Log+":", se.Log)
+		printLines(stderr, "last lines of "+o.Config.Paths().Log+":", withoutReason(se.Log, se.Reason))
 		return errSilent{exitFailure}
 	}
 	if err != nil {

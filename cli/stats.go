@@ -32,14 +32,14 @@ type statsOptions struct {
 // holds every call the daemon has recorded.
 func cmdStats(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("stats", stdout)
-	file := fs.String("config", "", "config file to use instead of CCO_HOME/config.toml")
-	since := fs.String("since", "24h", "start: RFC 3339 time, or a duration back from now (24h, 90m, 7d)")
-	until := fs.String("until", "", "end: RFC 3339 time, or a duration back from now (default now)")
+	file := fs.String("config", "", "the config `FILE` to use instead of CCO_HOME/config.toml")
+	since := fs.String("since", "24h", "start: an RFC 3339 `TIME`, or a duration back from now (24h, 90m, 7d)")
+	until := fs.String("until", "", "end: an RFC 3339 `TIME`, or a duration back from now (default now)")
 	var o statsOptions
-	fs.StringVar(&o.by, "by", "", "group by "+strings.Join(analytics.GroupBys, ", ")+" (newest first)")
-	fs.StringVar(&o.session, "session", "", "only this Claude Code session (its id), listing its calls")
-	fs.StringVar(&o.project, "project", "", "only this project (its directory)")
-	fs.IntVar(&o.limit, "limit", 50, "with --by: at most this many groups, the newest")
+	fs.StringVar(&o.by, "by", "", "group by `KIND`: "+strings.Join(analytics.GroupBys, ", ")+" (newest first)")
+	fs.StringVar(&o.session, "session", "", "only this Claude Code session (its `ID`), listing its calls")
+	fs.StringVar(&o.project, "project", "", "only this project: its `DIR` (the git work tree's top, as cco claude records it)")
+	fs.IntVar(&o.limit, "limit", 50, "with --by: at most `N` groups, the newest")
 	fs.BoolVar(&o.json, "json", false, "print the statistics as JSON (the shape of GET /api/stats)")
 	teamStats := fs.Bool("team", false, "the whole team's usage, from the team database (team_url), by "+strings.Join(team.GroupBys, ", ")+" (default user)")
 	if err := fs.parse(args); err != nil {

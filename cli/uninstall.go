@@ -6,6 +6,10 @@ import (
 	"io"
 )
 
+const uninstallDetails = `It stops the service, disables its autostart and removes its file. Your
+CCO_HOME (config, usage database, logs) is left as it is. When the service is
+not installed there is nothing to remove, and that is not an error.`
+
 func cmdUninstall(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("uninstall", stdout)
 	if err := fs.parse(args); err != nil {

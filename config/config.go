@@ -80,7 +80,7 @@ var ErrInvalid = errors.New("invalid configuration")
 
 // Error is one bad value: where it came from, which key, and what is allowed.
 type Error struct {
-	Where   string // file path, environment variable or flag
+	Where   string // file path, environment variable or flag; "" for a command's argument
 	Key     string
 	Msg     string
 	Allowed string
@@ -90,9 +90,15 @@ func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Where)
 	if e.Key != "" {
-		b.WriteString(": " + e.Key)
+		if b.Len() > 0 {
+			b.WriteString(": ")
+		}
+		b.WriteString(e.Key)
 	}
-	b.WriteString(": " + e.Msg)
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
 	if e.Allowed != "" {
 		b.WriteString(" (allowed: " + e.Allowed + ")")
 	}

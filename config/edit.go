@@ -21,11 +21,11 @@ import (
 func Set(file, name, value string) (changed bool, err error) {
 	k, ok := LookupKey(name)
 	if !ok {
-		return false, UnknownKey("config set", name)
+		return false, UnknownKey("", name)
 	}
 	lit, err := k.tomlLiteral(value)
 	if err != nil {
-		return false, &Error{Where: "config set", Key: k.Name, Msg: err.Error(), Allowed: k.Allowed}
+		return false, &Error{Key: k.Name, Msg: err.Error(), Allowed: k.Allowed}
 	}
 	return edit(file, true, func(lines []string) []string { return setLine(lines, k.Name, lit) })
 }
@@ -36,7 +36,7 @@ func Set(file, name, value string) (changed bool, err error) {
 func Unset(file, name string) (changed bool, err error) {
 	k, ok := LookupKey(name)
 	if !ok {
-		return false, UnknownKey("config unset", name)
+		return false, UnknownKey("", name)
 	}
 	return edit(file, false, func(lines []string) []string { return unsetLine(lines, k.Name) })
 }

@@ -24,7 +24,12 @@ func AddFlags(fs *pflag.FlagSet, names ...string) {
 		if !ok {
 			panic("config: no key " + name)
 		}
-		typ := map[kind]string{kindInt: "int", kindString: "string", kindSize: "size", kindSeconds: "seconds", kindBool: "bool", kindDollars: "dollars"}[k.kind]
+		// The type is what --help shows after the flag: --port PORT,
+		// --log-level LEVEL, --cache-size SIZE.
+		typ := k.Name[strings.LastIndexByte(k.Name, '_')+1:]
+		if k.kind == kindBool {
+			typ = "bool"
+		}
 		fs.Var(&flagValue{typ: typ}, k.FlagName(), strings.TrimSuffix(describeKey(k), "."))
 	}
 }

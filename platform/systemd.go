@@ -137,6 +137,12 @@ func (m *Systemd) writeUnit(ctx context.Context, unit []byte) error {
 // still stopped and disabled.
 func (m *Systemd) Uninstall(ctx context.Context) (bool, error) {
 	if err := m.ping(ctx); err != nil {
+		// With no unit file and no manager to hold a unit, there is
+		// nothing to remove, and that is not an error.
+		var none *NoManagerError
+		if installed, ierr := m.Installed(); ierr == nil && !installed && errors.As(err, &none) {
+			return false, nil
+		}
 		return false, err
 	}
 	if _, err := m.systemctl(ctx, "stop", m.unit()); err != nil && !unitMissing(err) {

@@ -12,7 +12,6 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/anthropics/cco/config"
@@ -116,13 +115,7 @@ func (s *Server) Listen() error {
 	addr := cfg.Addr()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("listening on %s: the address is already in use (is cco already running? try 'cco status'), or choose another port with --port", addr)
-		}
-		if errors.Is(err, syscall.EACCES) {
-			return fmt.Errorf("listening on %s: permission denied (ports below 1024 need privileges); choose another port with --port", addr)
-		}
-		return fmt.Errorf("listening on %s: %w", addr, err)
+		return listenError(addr, err)
 	}
 	if s.token, err = EnsureToken(cfg.TokenPath(), s.log); err != nil {
 		ln.Close()
