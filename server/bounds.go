@@ -60,6 +60,10 @@ func (l *modelLabels) label(model string) string {
 	if model == "" {
 		return "unknown"
 	}
+	if model == "unknown" || model == "other" {
+		// A model named like a reserved label must not pass for it.
+		model += " (model)"
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.seen[model] {

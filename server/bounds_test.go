@@ -26,4 +26,8 @@ func TestModelLabelsAreBounded(t *testing.T) {
 	}
 	assert.Equal(t, "other", l.label("one-too-many"))
 	assert.Equal(t, "m3", l.label("m3"), "models admitted earlier keep their label")
+
+	var fresh modelLabels
+	assert.Equal(t, "other (model)", fresh.label("other"), "a model named like a reserved label is not counted with it")
+	assert.Equal(t, "unknown (model)", fresh.label("unknown"))
 }

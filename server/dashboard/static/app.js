@@ -261,7 +261,7 @@
     for (const r of (state.stats && state.stats.recent) || []) if (r.session && r.project && !projectOf.has(r.session)) projectOf.set(r.session, r.project);
     const rows = groups.map((g) => el('tr', null,
       el('td', { class: 'session mono', text: g.key ? g.key.slice(0, 8) : '(none)', title: g.key || 'calls without a Claude Code session' }),
-      el('td', { class: 'project', text: projectOf.get(g.key) || '—' }),
+      el('td', { class: 'project', text: projectOf.get(g.key) || '—', title: projectOf.get(g.key) || null }),
       el('td', { class: 'num requests', text: fmt.int(g.requests) }),
       el('td', { class: 'num tokens', text: fmt.compact(tokens(g)) }),
       el('td', { class: 'num cost', text: cost(g.cost_usd, g.unpriced_requests), title: g.subscription_cost_usd ? `${fmt.usd(g.subscription_cost_usd)} API-equivalent (subscription)` : null }),
@@ -271,7 +271,7 @@
 
   function renderProjects(groups) {
     const rows = groups.map((g) => el('tr', null,
-      el('td', { class: 'project', text: g.key || '(none)', title: g.key ? null : 'calls without a project (started without cco claude)' }),
+      el('td', { class: 'project', text: g.key || '(none)', title: g.key || 'calls without a project (started without cco claude)' }),
       el('td', { class: 'num requests', text: fmt.int(g.requests) }),
       el('td', { class: 'num tokens', text: fmt.compact(tokens(g)) }),
       el('td', { class: 'num cost', text: cost(g.cost_usd, g.unpriced_requests) }),
