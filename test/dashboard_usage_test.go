@@ -23,7 +23,7 @@ func planUpstream(t *testing.T) *httptest.Server {
 		for k, v := range map[string]string{
 			"anthropic-ratelimit-unified-status": "allowed", "anthropic-ratelimit-unified-representative-claim": "five_hour",
 			"anthropic-ratelimit-unified-5h-utilization": "0.93", "anthropic-ratelimit-unified-5h-reset": fmt.Sprint(reset5h),
-			"anthropic-ratelimit-unified-5h-status": "allowed_warning",
+			"anthropic-ratelimit-unified-5h-status":      "allowed_warning",
 			"anthropic-ratelimit-unified-7d-utilization": "0.41", "anthropic-ratelimit-unified-7d-reset": fmt.Sprint(reset7d),
 		} {
 			w.Header().Set(k, v)
