@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -54,9 +55,20 @@ func Load(opts Options) (*Config, error) {
 
 	c := &Config{Home: opts.Home, File: opts.File, Sources: map[string]Source{}, raw: map[string]string{}}
 	for _, k := range Keys {
+		// viper resolves flag > environment > file > default; the
+		// lookups beside it only name where the value came from, which
+		// viper does not say.
 		path := "daemon." + k.Name
 		v.SetDefault(path, k.Default)
 		_ = v.BindEnv(path, k.EnvName())
+		var flag *pflag.Flag
+		if opts.Flags != nil {
+			// Flags are typed strings (flagValue), so a bad one gets the
+			// same message as a bad file value, not a silent cast to zero.
+			if flag = opts.Flags.Lookup(k.FlagName()); flag != nil {
+				_ = v.BindPFlag(path, flag)
+			}
+		}
 		raw := v.Get(path)
 		where, key, src := opts.File, path, SourceDefault
 		if v.InConfig(path) {
@@ -67,15 +79,11 @@ func Load(opts Options) (*Config, error) {
 			// mistake is reported by unknownKeys.
 			raw, src = k.Default, SourceDefault
 		}
-		if os.Getenv(k.EnvName()) != "" {
+		switch {
+		case flag != nil && flag.Changed:
+			where, key, src = "flag --"+k.FlagName(), "", SourceFlag
+		case os.Getenv(k.EnvName()) != "":
 			where, key, src = "environment variable "+k.EnvName(), "", SourceEnv
-		}
-		if opts.Flags != nil {
-			// Flags are read as typed strings so a bad one gets the same
-			// message as a bad file value, not a silent cast to zero.
-			if f := opts.Flags.Lookup(k.FlagName()); f != nil && f.Changed {
-				raw, where, key, src = f.Value.String(), "flag --"+k.FlagName(), "", SourceFlag
-			}
 		}
 		val, err := k.parse(raw)
 		if err != nil {
@@ -146,11 +154,7 @@ func parseFile(file string, data []byte) (*viper.Viper, error) {
 func unknownKeys(file string, v *viper.Viper) []error {
 	var errs []error
 	settings := v.AllSettings()
-	tops := make([]string, 0, len(settings))
-	for t := range settings {
-		tops = append(tops, t)
-	}
-	sort.Strings(tops)
+	tops := slices.Sorted(maps.Keys(settings))
 	for _, top := range tops {
 		switch top {
 		case "daemon", "prices":
@@ -166,11 +170,7 @@ func unknownKeys(file string, v *viper.Viper) []error {
 		if top != "daemon" {
 			continue
 		}
-		names := make([]string, 0, len(table))
-		for name := range table {
-			names = append(names, name)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(table))
 		for _, name := range names {
 			if _, ok := LookupKey(name); !ok || strings.Contains(name, "-") {
 				e := UnknownKey(file, name)

@@ -2,7 +2,8 @@ package config
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/spf13/viper"
 )
@@ -17,11 +18,7 @@ func parsePrices(file string, v *viper.Viper) (map[string]Price, []error) {
 	}
 	out := map[string]Price{}
 	var errs []error
-	families := make([]string, 0, len(raw))
-	for f := range raw {
-		families = append(families, f)
-	}
-	sort.Strings(families)
+	families := slices.Sorted(maps.Keys(raw))
 	const allowed = "input, output, cache_read, cache_write, cache_write_1h: numbers >= 0 (US dollars per million tokens)"
 	for _, family := range families {
 		t, ok := raw[family].(map[string]any)

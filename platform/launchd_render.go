@@ -3,7 +3,8 @@ package platform
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"howett.net/plist"
@@ -86,11 +87,7 @@ func launchdFacts(content []byte) (map[string]string, error) {
 		"StandardOutPath":          p.StandardOutPath,
 		"StandardErrorPath":        p.StandardErrorPath,
 	}
-	keys := make([]string, 0, len(p.EnvironmentVariables))
-	for k := range p.EnvironmentVariables {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(p.EnvironmentVariables))
 	for _, k := range keys {
 		facts["EnvironmentVariables."+k] = p.EnvironmentVariables[k]
 	}
@@ -118,11 +115,7 @@ func diffFacts(old, new map[string]string) []string {
 	for k := range new {
 		keys[k] = true
 	}
-	sorted := make([]string, 0, len(keys))
-	for k := range keys {
-		sorted = append(sorted, k)
-	}
-	sort.Strings(sorted)
+	sorted := slices.Sorted(maps.Keys(keys))
 	var out []string
 	for _, k := range sorted {
 		o, inOld := old[k]

@@ -3,7 +3,7 @@ package prices
 import (
 	"fmt"
 	"maps"
-	"sort"
+	"slices"
 )
 
 // unit is one entry of the package's unit registry: what a usage field
@@ -130,10 +130,6 @@ func (us *units) checkPriced(set []*unit) error {
 }
 
 func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
+	out := slices.Sorted(maps.Keys(m))
 	return out
 }
