@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/anthropics/cco/internal/jsonedit"
@@ -73,13 +74,19 @@ func sameFile(a, b string) bool {
 // with it) when it needs quoting.
 func shellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '\\' || r == ':' ||
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == ':' ||
 			(r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'))
 	}) < 0 {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// ourCommand is a statusLine command that runs cco statusline and
+// nothing else: a cco (a bare name, a plain path or one single-quoted
+// path) followed by "statusline". A command that does more (a pipeline,
+// a variable set before it) is someone's own, even if it calls cco.
+var ourCommand = regexp.MustCompile(`^(?:'[^']*'|[^\s;&|$` + "`" + `'"=<>()*?!#~{}]+) statusline$`)
 
 // isOurStatusLine reports a statusLine value that runs cco statusline:
 // the one this binary writes, or any cco's.
@@ -88,18 +95,41 @@ func isOurStatusLine(raw json.RawMessage) bool {
 	if json.Unmarshal(raw, &v) != nil || v.Type != "command" {
 		return false
 	}
-	if v == statusLineSetting() {
+	if v.Command == statusLineSetting().Command {
 		return true
 	}
-	f := strings.Fields(v.Command)
-	if len(f) < 2 || f[len(f)-1] != "statusline" {
+	if !ourCommand.MatchString(v.Command) {
 		return false
 	}
-	bin := strings.Trim(strings.Join(f[:len(f)-1], " "), `'"`)
+	bin := strings.Trim(strings.TrimSuffix(v.Command, " statusline"), "'")
 	// The file written on one system may be read on another: split on
 	// either separator.
 	name := bin[strings.LastIndexAny(bin, `/\`)+1:]
 	return strings.TrimSuffix(name, ".exe") == "cco"
+}
+
+// setCommand makes a statusLine value cco's, keeping its other keys
+// (padding, refreshInterval) as the user set them.
+func setCommand(value json.RawMessage, want statusLineValue) ([]byte, error) {
+	o, err := jsonedit.Parse(value)
+	if err != nil {
+		return json.Marshal(want) // not an object: replaced whole
+	}
+	out := []byte(value)
+	for _, kv := range [...][2]string{{"type", want.Type}, {"command", want.Command}} {
+		o, err = jsonedit.Parse(out)
+		if err != nil {
+			return nil, err
+		}
+		if i := o.Find(kv[0]); i >= 0 {
+			if out, err = o.Replace(out, i, kv[1]); err != nil {
+				return nil, err
+			}
+		} else if out, err = o.Insert(out, kv[0], kv[1]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func installStatusLine(stdout io.Writer, force bool) error {
@@ -115,13 +145,20 @@ func installStatusLine(stdout io.Writer, force bool) error {
 		}
 		var have statusLineValue
 		_ = json.Unmarshal(o.Members[i].Value, &have)
+		ours := isOurStatusLine(o.Members[i].Value)
 		switch {
 		case have == want:
 			return doc, nil
-		case !isOurStatusLine(o.Members[i].Value) && !force:
+		case !ours && !force:
 			return nil, fmt.Errorf("%s already has a statusLine that is not cco's (%s); run 'cco statusline --install --force' to replace it", path, compact(o.Members[i].Value))
+		case !ours:
+			fmt.Fprintf(stdout, "Replacing the statusLine that was there: %s\n", compact(o.Members[i].Value))
 		}
-		return o.Replace(doc, i, want)
+		v, err := setCommand(o.Members[i].Value, want)
+		if err != nil {
+			return nil, err
+		}
+		return o.ReplaceRaw(doc, i, v), nil
 	})
 	if err != nil {
 		return err
@@ -164,29 +201,34 @@ func uninstallStatusLine(stdout io.Writer) error {
 }
 
 // editSettings applies edit to the settings file, changing only the bytes
-// edit changes, and writes it atomically (through a link to it, which is
-// how dotfile repositories keep it). A file changed meanwhile (Claude Code
-// writes it too) is re-read and edited again rather than overwritten.
+// edit changes, and writes it atomically: through a link to it (dotfile
+// repositories keep it that way), with its mode and owner. A file changed
+// meanwhile (Claude Code writes it too) is re-read and edited again
+// rather than overwritten.
 func editSettings(path string, edit func(doc []byte, o jsonedit.Object) ([]byte, error)) (changed bool, err error) {
+	target, err := linkTarget(path)
+	if err != nil {
+		return false, fmt.Errorf("reading Claude Code's settings: %w", err)
+	}
 	for attempt := 0; ; attempt++ {
-		target, err := filepath.EvalSymlinks(path)
+		fi, err := os.Stat(target)
 		missing := errors.Is(err, fs.ErrNotExist)
-		if missing {
-			target = path
-		} else if err != nil {
+		switch {
+		case err != nil && !missing:
 			return false, fmt.Errorf("reading Claude Code's settings: %w", err)
+		case !missing && fi.Mode().IsRegular() && fi.Size() > maxSettings:
+			return false, fmt.Errorf("%s is %d bytes, far larger than a settings file (cco edits up to %d); check what it is", target, fi.Size(), maxSettings)
 		}
-		var doc []byte
+		var orig []byte
 		perm := os.FileMode(0o644)
 		if !missing {
-			if doc, err = platform.ReadRegular(target, maxSettings, platform.NoFollow); err != nil {
+			if orig, err = platform.ReadRegular(target, maxSettings, platform.NoFollow); err != nil {
 				return false, fmt.Errorf("reading Claude Code's settings: %w", err)
 			}
-			if fi, err := os.Stat(target); err == nil {
-				perm = fi.Mode().Perm()
-			}
+			perm = fi.Mode().Perm()
 		}
-		orig := doc
+		// A byte order mark is kept, but JSON parsers do not take it.
+		bom, doc := splitBOM(orig)
 		if len(bytes.TrimSpace(doc)) == 0 {
 			doc = []byte("{}\n")
 		}
@@ -201,11 +243,14 @@ func editSettings(path string, edit func(doc []byte, o jsonedit.Object) ([]byte,
 		if err != nil {
 			return false, err
 		}
+		out = append(bom, out...)
 		if bytes.Equal(out, orig) || (missing && bytes.Equal(out, doc)) {
 			return false, nil
 		}
+		owner := fi
 		if missing {
-			if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+			dir := filepath.Dir(target)
+			if owner, err = makeDirLike(dir); err != nil {
 				return false, fmt.Errorf("creating Claude Code's settings directory: %w", err)
 			}
 		} else if now, err := platform.ReadRegular(target, maxSettings, platform.NoFollow); err != nil || !bytes.Equal(now, orig) {
@@ -214,6 +259,61 @@ func editSettings(path string, edit func(doc []byte, o jsonedit.Object) ([]byte,
 			}
 			return false, fmt.Errorf("%s keeps changing while cco edits it; try again when Claude Code is idle", target)
 		}
-		return true, platform.WriteFileAtomic(target, out, perm)
+		if err := platform.WriteFileAtomic(target, out, perm); err != nil {
+			return false, err
+		}
+		// Run as root for another user (sudo keeps HOME), the file stays
+		// theirs.
+		platform.ChownLike(target, owner)
+		return true, nil
 	}
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+func splitBOM(b []byte) (bom, rest []byte) {
+	if bytes.HasPrefix(b, utf8BOM) {
+		return utf8BOM, b[len(utf8BOM):]
+	}
+	return nil, b
+}
+
+// linkTarget follows symbolic links at path to the file they name, which
+// may not exist yet (a dangling link is written through, not replaced).
+func linkTarget(path string) (string, error) {
+	for range 40 {
+		fi, err := os.Lstat(path)
+		if errors.Is(err, fs.ErrNotExist) || (err == nil && fi.Mode()&fs.ModeSymlink == 0) {
+			return path, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		to, err := os.Readlink(path)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(filepath.Dir(path), to)
+		}
+		path = to
+	}
+	return "", fmt.Errorf("%s: too many levels of symbolic links", path)
+}
+
+// makeDirLike creates dir (0700) when it is missing, owned like its
+// parent, and returns what the new file's owner should be: dir's.
+func makeDirLike(dir string) (fs.FileInfo, error) {
+	if fi, err := os.Stat(dir); err == nil {
+		return fi, nil
+	}
+	parent, err := os.Stat(filepath.Dir(dir))
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	platform.ChownLike(dir, parent)
+	return parent, nil
 }

@@ -226,4 +226,46 @@ func TestIsOurStatusLine(t *testing.T) {
 	}
 	assert.Equal(t, "/usr/bin/cco", shellQuote("/usr/bin/cco"))
 	assert.Equal(t, `'/home/a b/it'\''s/cco'`, shellQuote("/home/a b/it's/cco"))
+	assert.Equal(t, `'/tmp/we\ird/cco'`, shellQuote(`/tmp/we\ird/cco`), "sh would eat the backslash")
+}
+
+func TestStatusLineInstallKeepsWhatIsNotCcos(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	t.Setenv("CLAUDE_CONFIG_DIR", dir)
+	file := filepath.Join(dir, "settings.json")
+	write := func(s string) { require.NoError(t, os.WriteFile(file, []byte(s), 0o600)) }
+	read := func() string { b, _ := os.ReadFile(file); return string(b) }
+
+	// cco's own line, with the user's options: only the command changes.
+	write(`{"statusLine": {"type": "command", "command": "/old/place/cco statusline", "padding": 2, "refreshInterval": 5}}`)
+	code, _, stderr := runCLI("statusline", "--install")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, read(), `"padding": 2, "refreshInterval": 5}`)
+	assert.NotContains(t, read(), "/old/place")
+
+	// CRLF stays CRLF; a byte order mark stays.
+	write("\xef\xbb\xbf{\r\n  \"model\": \"opus\"\r\n}\r\n")
+	code, _, stderr = runCLI("statusline", "--install")
+	require.Equal(t, exitOK, code, stderr)
+	got := read()
+	assert.True(t, strings.HasPrefix(got, "\xef\xbb\xbf{"), "%q", got)
+	assert.NotRegexp(t, "[^\r]\n", got, "no bare LF in a CRLF file")
+	code, _, _ = runCLI("statusline", "--uninstall")
+	require.Equal(t, exitOK, code)
+	assert.Equal(t, "\xef\xbb\xbf{\r\n  \"model\": \"opus\"\r\n}\r\n", read())
+
+	// A dangling link (a dotfiles checkout not made yet) is written
+	// through, and stays a link.
+	require.NoError(t, os.Remove(file))
+	real := filepath.Join(t.TempDir(), "dotfiles-settings.json")
+	require.NoError(t, os.Symlink(real, file))
+	code, _, stderr = runCLI("statusline", "--install")
+	require.Equal(t, exitOK, code, stderr)
+	fi, err := os.Lstat(file)
+	require.NoError(t, err)
+	assert.NotZero(t, fi.Mode()&os.ModeSymlink)
+	b, err := os.ReadFile(real)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"statusLine"`)
 }

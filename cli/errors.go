@@ -47,7 +47,11 @@ func exitCode(err error, verb string, stderr io.Writer) int {
 	case errors.Is(err, errNotRunning):
 		return exitNotRunning
 	case errors.As(err, &usage):
-		fmt.Fprintf(stderr, "cco %s: %s\nRun 'cco %s --help' for usage.\n", verb, usage.msg, verb)
+		help := "cco " + verb + " --help"
+		if c, ok := findCommand(verb); ok && c.passthrough {
+			help = "cco help " + verb // its --help is the other program's
+		}
+		fmt.Fprintf(stderr, "cco %s: %s\nRun '%s' for usage.\n", verb, usage.msg, help)
 		return exitUsage
 	case errors.Is(err, config.ErrInvalid) && isArgumentError(err):
 		// A key or value on the command line, not a configuration.

@@ -202,7 +202,7 @@ func printStats(w io.Writer, st *analytics.Stats) {
 		} else if c.ErrorType != "" {
 			status += " " + c.ErrorType
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d ms\t%s\n", c.Time.Local().Format("01-02 15:04:05"), orNone(c.Model), status, c.Cache, num(c.InputTokens), num(c.OutputTokens), c.LatencyMs, cost(c.CostUSD, 1))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d ms\t%s\n", c.Time.Local().Format("01-02 15:04:05"), orNone(c.Model), status, c.Cache, num(c.InputTokens), num(c.OutputTokens), c.LatencyMs, cost(c.CostUSD, 0))
 	}
 	tw.Flush()
 }

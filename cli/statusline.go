@@ -99,6 +99,12 @@ func readStatusInput(f *os.File) (statusInput, bool) {
 // statusLine is the line for the session in, from the running daemon.
 // It never starts the daemon: the status line runs after every turn.
 func statusLine(ctx context.Context, in statusInput, inputOK bool) string {
+	if why := os.Getenv(bypassEnv); why != "" {
+		// cco claude could not make the daemon ready and ran Claude Code
+		// without it: nothing of this session is recorded or budgeted.
+		return "cco: bypassed (not recorded, no budgets): " + firstLine(why)
+	}
+	inputOK = inputOK && in.SessionID != ""
 	paths, err := homePaths()
 	if err != nil {
 		return "cco: " + firstLine(err.Error())
@@ -130,7 +136,11 @@ func statusLine(ctx context.Context, in statusInput, inputOK bool) string {
 		parts = append(parts, spent(sum.SessionCost)+" session")
 	}
 	parts = append(parts, spent(sum.TodayCost)+" today")
-	parts = append(parts, planParts(sum.Plan, time.Now())...)
+	// The plan is the last subscription credential's: not this session's
+	// when it spends through an API key.
+	if !(sum.SessionCost.APIKeyUSD > 0 && sum.SessionCost.SubscriptionUSD == 0) {
+		parts = append(parts, planParts(sum.Plan, time.Now())...)
+	}
 	if w := budgetWarning(sum.Budget); w != "" {
 		parts = append(parts, w)
 	}

@@ -54,6 +54,8 @@ type Status struct {
 	// Team is the shipping of usage rows to team_url; absent when it is
 	// not set.
 	Team *team.Status `json:"team,omitempty"`
+	// InFlight counts the API calls (under /v1/) being answered now.
+	InFlight int `json:"in_flight"`
 }
 
 // ReloadResult is what one reload changed (POST /api/reload).

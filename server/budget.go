@@ -11,6 +11,7 @@ import (
 
 	"github.com/anthropics/cco/config"
 	"github.com/anthropics/cco/server/analytics"
+	"github.com/anthropics/cco/server/prices"
 )
 
 // spend tallies what the day (local time) and each Claude Code session
@@ -22,6 +23,12 @@ type spend struct {
 	today    cost                 // spent today
 	sessions map[string]*sessCost // by session id
 	warned   map[string]bool      // budgets already warned about (by day or session)
+	// reserved is what the calls admitted and not yet finished are
+	// expected to cost at least (their input), by credential kind, today
+	// and per session: concurrent calls all admitted against the same
+	// spent figure would otherwise overshoot a budget by as many calls.
+	reserved     cost
+	sessReserved map[string]*cost
 }
 
 // cost is spend split by credential kind: subscription calls count
@@ -50,6 +57,8 @@ func (s *spend) add(at time.Time, session, credential string, usd float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rollDay(at)
+	// A call that began before midnight and ended after it counts for
+	// the day it began: not today's.
 	if localDay(at) == s.day {
 		s.today.add(credential, usd)
 	}
@@ -79,9 +88,10 @@ func (c *cost) add(credential string, usd float64) {
 	}
 }
 
-// rollDay starts a new day's tally at local midnight.
+// rollDay starts a new day's tally at local midnight; it never goes
+// back to an earlier day.
 func (s *spend) rollDay(now time.Time) {
-	if d := localDay(now); d != s.day {
+	if d := localDay(now); d > s.day {
 		s.day, s.today = d, cost{}
 		for k := range s.warned {
 			if len(k) > 4 && k[:4] == "day:" {
@@ -100,6 +110,44 @@ func (s *spend) evictOldest() {
 		}
 	}
 	delete(s.sessions, oldest)
+}
+
+// reserve holds usd against the day's and the session's budgets until
+// the call ends (release).
+func (s *spend) reserve(session, credential string, usd float64) {
+	if usd <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reserved.add(credential, usd)
+	if session == "" {
+		return
+	}
+	if s.sessReserved == nil {
+		s.sessReserved = map[string]*cost{}
+	}
+	r := s.sessReserved[session]
+	if r == nil {
+		r = &cost{}
+		s.sessReserved[session] = r
+	}
+	r.add(credential, usd)
+}
+
+func (s *spend) release(session, credential string, usd float64) {
+	if usd <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reserved.add(credential, -usd)
+	if r := s.sessReserved[session]; r != nil {
+		r.add(credential, -usd)
+		if r.apiKey <= 1e-12 && r.subscription <= 1e-12 {
+			delete(s.sessReserved, session)
+		}
+	}
 }
 
 // seed loads today's spend and the recent sessions' from the database.
@@ -135,6 +183,11 @@ type Budget struct {
 	SessionSpent float64 `json:"session_spent"` // for the session asked about
 	// Percent is the highest share of a budget spent (0 when none is set).
 	Percent float64 `json:"percent"`
+	// Reserved is what calls in flight are expected to add to the day's
+	// spend (their input, priced); they count against the budgets too.
+	Reserved float64 `json:"reserved"`
+	// sessionReserved is the same for the session asked about.
+	sessionReserved float64
 }
 
 // budget is where the day and session stand now.
@@ -142,9 +195,12 @@ func (s *spend) budget(cfg *config.Config, session string, now time.Time) Budget
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rollDay(now)
-	b := Budget{DailyUSD: cfg.BudgetDailyUSD, SessionUSD: cfg.BudgetSessionUSD, DailySpent: s.today.counted(cfg)}
+	b := Budget{DailyUSD: cfg.BudgetDailyUSD, SessionUSD: cfg.BudgetSessionUSD, DailySpent: s.today.counted(cfg), Reserved: max(s.reserved.counted(cfg), 0)}
 	if sc := s.sessions[session]; sc != nil && session != "" {
 		b.SessionSpent = sc.counted(cfg)
+	}
+	if r := s.sessReserved[session]; r != nil && session != "" {
+		b.sessionReserved = max(r.counted(cfg), 0)
 	}
 	if b.DailyUSD > 0 {
 		b.Percent = max(b.Percent, 100*b.DailySpent/b.DailyUSD)
@@ -153,6 +209,34 @@ func (s *spend) budget(cfg *config.Config, session string, now time.Time) Budget
 		b.Percent = max(b.Percent, 100*b.SessionSpent/b.SessionUSD)
 	}
 	return b
+}
+
+// spends reports the routes whose POSTs cost money: past a budget they
+// are refused.
+func spends(route string) bool {
+	switch route {
+	case analytics.MessagesRoute, "/v1/complete", "/v1/messages/batches":
+		return true
+	}
+	return false
+}
+
+// reserveFor holds, while a call is answered, the least it will cost:
+// its request's tokens (about one per five bytes of JSON) at the model's
+// cache-read price, the cheapest an input token can be. Only with a budget
+// set: finding the model means parsing the body.
+func (s *Server) reserveFor(cfg *config.Config, c *call, body []byte) {
+	if cfg.BudgetDailyUSD == 0 && cfg.BudgetSessionUSD == 0 {
+		return
+	}
+	if c.who.credential == analytics.CredentialOAuth && !cfg.BudgetIncludeSubscription {
+		return
+	}
+	v, ok := s.cost(cfg, requestModel(body), prices.Usage{CacheReadInputTokens: int64(len(body) / 5)}, c.start)
+	if ok && v > 0 {
+		c.reserved = v
+		s.spend.reserve(c.who.session, c.who.credential, v)
+	}
 }
 
 // warnAt is the share of a budget at which answers say so and the log
@@ -167,13 +251,14 @@ const warnAt = 80
 func (s *Server) overBudget(w http.ResponseWriter, cfg *config.Config, c *call) bool {
 	b := s.spend.budget(cfg, c.who.session, time.Now())
 	var msg string
+	daily, session := b.DailySpent+b.Reserved, b.SessionSpent+b.sessionReserved
 	switch {
-	case b.DailyUSD > 0 && b.DailySpent >= b.DailyUSD:
-		msg = fmt.Sprintf("cco: the daily budget of %s is reached (%s spent today); raise it with 'cco config set budget_daily_usd %s && cco reload', or wait until midnight",
-			dollars(b.DailyUSD), dollars(b.DailySpent), raised(b.DailyUSD))
-	case b.SessionUSD > 0 && c.who.session != "" && b.SessionSpent >= b.SessionUSD:
-		msg = fmt.Sprintf("cco: this session's budget of %s is reached (%s spent in it); raise it with 'cco config set budget_session_usd %s && cco reload', or start a new session",
-			dollars(b.SessionUSD), dollars(b.SessionSpent), raised(b.SessionUSD))
+	case b.DailyUSD > 0 && daily >= b.DailyUSD:
+		msg = fmt.Sprintf("cco: the daily budget of %s is reached (%s spent today%s); raise it with 'cco config set budget_daily_usd %s && cco reload', or wait until midnight",
+			dollars(b.DailyUSD), dollars(b.DailySpent), inFlight(b.Reserved), raised(b.DailyUSD, daily))
+	case b.SessionUSD > 0 && c.who.session != "" && session >= b.SessionUSD:
+		msg = fmt.Sprintf("cco: this session's budget of %s is reached (%s spent in it%s); raise it with 'cco config set budget_session_usd %s && cco reload', or start a new session",
+			dollars(b.SessionUSD), dollars(b.SessionSpent), inFlight(b.sessionReserved), raised(b.SessionUSD, session))
 	default:
 		if b.Percent >= warnAt {
 			w.Header().Set("X-Cco-Budget", fmt.Sprintf("%.0f%%", b.Percent))
@@ -211,9 +296,19 @@ func (s *Server) warnBudget(cfg *config.Config, session string, b Budget) {
 
 func dollars(v float64) string { return config.Dollars(v) }
 
-// raised is a budget twice as large, in whole cents, as config set takes
-// it.
-func raised(v float64) string { return strconv.FormatFloat(math.Ceil(200*v)/100, 'f', -1, 64) }
+// raised is a budget to suggest: twice the budget, or more than is spent
+// already, in whole cents, as config set takes it.
+func raised(budget, spent float64) string {
+	return strconv.FormatFloat(math.Ceil(100*max(2*budget, 1.5*spent))/100, 'f', -1, 64)
+}
+
+// inFlight mentions what calls in flight are expected to add.
+func inFlight(usd float64) string {
+	if usd < 0.005 {
+		return ""
+	}
+	return ", " + dollars(usd) + " more in calls being answered"
+}
 
 // summary is what the status line needs, from memory.
 func (s *Server) summary(session string, now time.Time) Summary {

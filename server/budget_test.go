@@ -2,11 +2,14 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,4 +149,72 @@ func writeTOML(t *testing.T, d *testDaemon, upstream, extra string) {
 	t.Helper()
 	content := "[daemon]\nupstream_url = \"" + upstream + "\"\nlog_level = \"debug\"\n" + extra
 	require.NoError(t, os.WriteFile(filepath.Join(d.home, "config.toml"), []byte(content), 0o600))
+}
+
+// TestConcurrentCallsCannotOvershoot: calls admitted at once all see the
+// same spend; each holds the least it will cost (its input at the
+// cache-read price) until it ends, so a burst stops at the budget.
+func TestConcurrentCallsCannotOvershoot(t *testing.T) {
+	up := newFakeUpstream(t)
+	// A 1 MB request is about 200 000 tokens: at least $0.04 on
+	// claude-opus-5-5 ($0.20 per million cache reads).
+	big := strings.Repeat("x", 1<<20)
+	held, ok := prices.Price("claude-opus-5-5", prices.Usage{CacheReadInputTokens: int64(len(msgBody("claude-opus-5-5", big, false, "hold")) / 5)}, nil, time.Now())
+	require.True(t, ok)
+	d := startDaemon(t, up.URL, budgetTOML(1.5*held, 0, false))
+
+	codes := make(chan int, 5)
+	for i := range 2 {
+		go func() {
+			// Different bodies: identical ones would share one upstream call.
+			resp, _ := d.post(t, msgBody("claude-opus-5-5", big+strings.Repeat("z", i), false, "hold"))
+			codes <- resp.StatusCode
+		}()
+	}
+	for range 2 {
+		select { // both admitted and at the upstream, neither finished
+		case <-up.received:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the held calls never reached the upstream")
+		}
+	}
+	resp, body := d.post(t, msgBody("claude-opus-5-5", big+"y", false, "hold"))
+	require.Equal(t, http.StatusPaymentRequired, resp.StatusCode, "two calls in flight hold more than the budget leaves: %s", body)
+	require.Contains(t, body, "more in calls being answered")
+	up.releaseAll()
+	require.Equal(t, 200, <-codes)
+	require.Equal(t, 200, <-codes)
+	d.spend.mu.Lock()
+	defer d.spend.mu.Unlock()
+	require.InDelta(t, 0, d.spend.reserved.apiKey, 1e-12, "what the calls held is released when they end")
+}
+
+// TestPlanFiguresAreChecked: figures from the upstream that are not
+// numbers (NaN, infinity) or out of range never reach an answer.
+func TestPlanFiguresAreChecked(t *testing.T) {
+	h := http.Header{}
+	h.Set("Anthropic-Ratelimit-Unified-5h-Utilization", "NaN")
+	h.Set("Anthropic-Ratelimit-Unified-7d-Utilization", "1e400")
+	h.Set("Anthropic-Ratelimit-Unified-7d_opus-Utilization", "-3")
+	h.Set("Anthropic-Ratelimit-Unified-5h-Reset", "253402300800")
+	p, ok := parsePlan(h, time.Now())
+	require.True(t, ok)
+	for _, w := range p.Windows {
+		require.False(t, math.IsNaN(w.Utilization) || math.IsInf(w.Utilization, 0), w.Name)
+		require.GreaterOrEqual(t, w.Utilization, 0.0, w.Name)
+		require.Nil(t, w.ResetsAt, w.Name)
+	}
+	_, err := json.Marshal(p)
+	require.NoError(t, err)
+}
+
+// TestACallAcrossMidnightKeepsToday: a call that began yesterday and ends
+// today counts for yesterday, and does not take the day back.
+func TestACallAcrossMidnightKeepsToday(t *testing.T) {
+	var s spend
+	today := time.Date(2026, 12, 2, 0, 5, 0, 0, time.Local)
+	s.add(today, "x", "api_key", 3)
+	s.add(today.Add(-10*time.Minute), "x", "api_key", 1)
+	require.InDelta(t, 3, s.today.apiKey, 1e-9)
+	require.Equal(t, localDay(today), s.day)
 }

@@ -42,6 +42,7 @@ func (s *Server) finishCall(c *call) {
 		}
 		rec.CostUSD = &v
 	}
+	s.spend.release(c.who.session, c.who.credential, c.reserved)
 	if rec.CostUSD != nil && *rec.CostUSD > 0 {
 		s.spend.add(c.start, c.who.session, c.who.credential, *rec.CostUSD)
 	}

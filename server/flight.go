@@ -35,6 +35,26 @@ func (f *flight) notify() {
 	f.changed = make(chan struct{})
 }
 
+// waitDone waits, at most limit, for the fetch to end, and returns its
+// result.
+func (f *flight) waitDone(limit time.Duration) (fetched, bool) {
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	for {
+		f.mu.Lock()
+		ch, done, res := f.changed, f.done, f.res
+		f.mu.Unlock()
+		if done {
+			return res, true
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			return fetched{}, false
+		}
+	}
+}
+
 // start and chunk make a flight the sink of its own fetch.
 func (f *flight) start(status int, h http.Header, stream bool, size int64) {
 	hdr := http.Header{}

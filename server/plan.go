@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -37,6 +38,13 @@ type PlanWindow struct {
 }
 
 const unifiedPrefix = "Anthropic-Ratelimit-Unified-"
+
+// maxUtilization caps a window's reported use: past 100 % is possible
+// (overage), past ten times it is not a figure.
+const maxUtilization = 10
+
+// maxResetUnix is 3000-01-01T00:00:00Z.
+const maxResetUnix = 32503680000
 
 // maxPlanWindows bounds the windows kept from one answer: header names
 // come from the upstream.
@@ -76,9 +84,15 @@ func parsePlan(h http.Header, now time.Time) (Plan, bool) {
 		}
 		switch field {
 		case "utilization":
-			w.Utilization, _ = strconv.ParseFloat(v, 64)
+			// The figure comes from the upstream: NaN or infinity would
+			// make every answer that carries it unencodable as JSON.
+			if u, err := strconv.ParseFloat(v, 64); err == nil && !math.IsNaN(u) && !math.IsInf(u, 0) {
+				w.Utilization = min(max(u, 0), maxUtilization)
+			}
 		case "reset":
-			if sec, err := strconv.ParseInt(v, 10, 64); err == nil {
+			// Before the year 3000, or it is no reset time (and one past
+			// 9999 could not be encoded).
+			if sec, err := strconv.ParseInt(v, 10, 64); err == nil && sec >= 0 && sec < maxResetUnix {
 				t := time.Unix(sec, 0).UTC()
 				w.ResetsAt = &t
 			}

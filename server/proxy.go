@@ -34,11 +34,14 @@ type call struct {
 	// holds what the upstream reported by then, which the API bills.
 	interrupted bool
 	errorType   string // the error event's type, for a stream that carried one
+	reserved    float64 // held against the budgets until the call ends
 }
 
 // handleProxy forwards /v1/* to upstream_url.
 func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) {
 	s.proxied.Add(1)
+	s.calling.Add(1)
+	defer s.calling.Add(-1)
 	c := &call{start: time.Now(), path: r.URL.Path, route: proxyRoute(r.URL.Path), cache: "bypass", who: attribute(r.Header)}
 	defer func() {
 		s.finishCall(c)
@@ -72,8 +75,11 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) {
 			c.model = requestModel(body)
 		}
 	}()
-	if c.route == analytics.MessagesRoute && r.Method == http.MethodPost && s.overBudget(w, cfg, c) {
-		return
+	if r.Method == http.MethodPost && spends(c.route) {
+		if s.overBudget(w, cfg, c) {
+			return
+		}
+		s.reserveFor(cfg, c, body)
 	}
 	switch {
 	case r.Method != http.MethodPost || r.URL.Path != "/v1/messages":
@@ -175,15 +181,38 @@ func (s *Server) follow(w http.ResponseWriter, r *http.Request, f *flight, leade
 		select {
 		case <-ch:
 		case <-r.Context().Done():
-			// What the upstream reported so far is billed: keep it.
 			f.mu.Lock()
 			live := f.live
 			f.mu.Unlock()
+			// A client that hangs up once it has the whole answer (every
+			// byte of a declared length, or a stream's message_stop) got
+			// it: the call is complete, and the fetch's own end, a moment
+			// later, has its usage.
+			if wrote && (live.complete || (!stream && declaredLength(header) == int64(sent))) {
+				if res, ok := f.waitDone(answeredWait); ok {
+					c.model, c.usage, c.errorType = pick(res.meter.model, c.model), res.meter.usage, res.meter.errorType
+					return
+				}
+			}
+			// What the upstream reported so far is billed: keep it.
 			c.status, c.interrupted = statusClientClosed, true
 			c.model, c.usage, c.errorType = pick(live.model, c.model), live.usage, live.errorType
 			return
 		}
 	}
+}
+
+// answeredWait bounds the wait for a fetch whose answer the client has
+// already received in full.
+const answeredWait = 2 * time.Second
+
+// declaredLength is an answer's Content-Length, -1 when it has none.
+func declaredLength(h http.Header) int64 {
+	n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // serveDirect forwards a request that does not use the cache's answers;

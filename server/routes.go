@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"runtime"
 	"time"
@@ -94,6 +96,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		Prices:    PricesInfo{Source: "genai-prices (pydantic), Anthropic provider", Version: prices.Version(), Date: prices.Date()},
 		Plan:      s.plans.current(time.Now()),
 		Team:      s.teamStatus(),
+		InFlight:  int(s.calling.Load()),
 	}
 	for name, src := range cfg.Sources {
 		st.Config[name] = ConfigEntry{Value: cfg.Value(name), Source: string(src)}
@@ -102,13 +105,21 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
+	// Encoded first, so that a value that cannot be encoded is a 500 that
+	// says so, not a 200 with an empty body.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	// Messages carry shell commands ("... && cco reload") that people
 	// read with curl; the answers are never embedded in HTML.
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		code = http.StatusInternalServerError
+		b.Reset()
+		fmt.Fprintf(&b, "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":%q}}\n", "cco: encoding the answer: "+err.Error())
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_, _ = w.Write(b.Bytes())
 }

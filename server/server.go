@@ -79,6 +79,7 @@ type Server struct {
 	draining atomic.Bool
 	inflight inflight
 	proxied  atomic.Uint64 // proxied calls ever begun: what makes a burst
+	calling  atomic.Int64  // proxied calls being answered now
 	releases atomic.Uint64 // idle memory releases, for /metrics
 }
 

@@ -391,7 +391,7 @@ func TestClaudeCodeRunsWithoutCco(t *testing.T) {
 	assert.Equal(t, "hi from the fake\n", out)
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
 	require.Len(t, lines, 1, stderr)
-	assert.Contains(t, lines[0], "cco: running Claude Code without cco:")
+	assert.Contains(t, lines[0], "cco: running Claude Code without cco (no recording, no budgets): listening on 127.0.0.1:"+port+": the address is already in use")
 	assert.Contains(t, lines[0], port)
 	assert.Len(t, up.messages(), 1)
 
@@ -427,7 +427,7 @@ func TestClaudeCodeShowsTheBudgetRefusal(t *testing.T) {
 	out, _, code := u.run(t, "claude", "-p", "third")
 	elapsed := time.Since(start)
 	assert.Equal(t, 1, code)
-	assert.Equal(t, "API Error: 402 cco: the daily budget of $0.03 is reached ($0.04 spent today); raise it with 'cco config set budget_daily_usd 0.06 && cco reload', or wait until midnight\n", out)
+	assert.Equal(t, "API Error: 402 cco: the daily budget of $0.03 is reached ($0.04 spent today); raise it with 'cco config set budget_daily_usd 0.07 && cco reload', or wait until midnight\n", out)
 	assert.Len(t, up.messages(), 2, "the refused call never reached the upstream, nor was it retried")
 	t.Logf("the refusal took %s", elapsed)
 
@@ -477,4 +477,78 @@ func TestStatusLineInstallWithClaudeCode(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	got, _ = os.ReadFile(settings)
 	assert.Equal(t, orig, string(got))
+}
+
+// TestClaudeCodeBehindAProxy: a proxy in the environment never sees the
+// calls to the daemon on loopback (it would get the API key in clear
+// text, and cannot reach this machine's loopback anyway).
+func TestClaudeCodeBehindAProxy(t *testing.T) {
+	up := newClaudeUpstream(t)
+	u := newClaudeUser(t, up, "")
+	proxy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer proxy.Close()
+	seen := make(chan string, 8)
+	go func() {
+		for {
+			c, err := proxy.Accept()
+			if err != nil {
+				return
+			}
+			b := make([]byte, 256)
+			n, _ := c.Read(b)
+			seen <- string(b[:n])
+			c.Close()
+		}
+	}()
+	p := "http://" + proxy.Addr().String()
+	u.env = append(u.env, "HTTP_PROXY="+p, "HTTPS_PROXY="+p, "http_proxy="+p, "https_proxy="+p, "NO_PROXY=corp.example")
+	out, stderr, code := u.run(t, "claude", "-p", "say hi")
+	require.Equal(t, 0, code, "stdout %q stderr %q", out, stderr)
+	assert.Equal(t, "hi from the fake\n", out)
+	select {
+	case got := <-seen:
+		t.Fatalf("the proxy received %q", got)
+	default:
+	}
+	assert.Len(t, up.messages(), 1)
+}
+
+// TestClaudeCodeKeepsABusyOldDaemon: a daemon of another version that is
+// answering a call (another session's) is not restarted under it.
+func TestClaudeCodeKeepsABusyOldDaemon(t *testing.T) {
+	up := newClaudeUpstream(t)
+	u := newClaudeUser(t, up, "")
+	old := filepath.Join(t.TempDir(), "cco-old")
+	build := exec.Command("go", "build", "-o", old, "-ldflags", "-X main.version=0.0.1-old", "..")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+	start := exec.Command(old, "start")
+	start.Env, start.Dir = u.env, u.cwd
+	outb, err := start.CombinedOutput()
+	require.NoError(t, err, "%s", outb)
+	pid := u.daemonPID()
+
+	up.setMode("stall")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		req, _ := http.NewRequest(http.MethodPost, u.url+"/v1/messages", strings.NewReader(`{"model":"claude-opus-5-5","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"hold"}]}`))
+		req.Header.Set("X-Api-Key", testAPIKey)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	}()
+	select {
+	case <-up.stalled:
+	case <-time.After(waitLimit):
+		t.Fatal("the held call never reached the upstream")
+	}
+	_, stderr, code := u.run(t, "claude", "--version")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "using the running daemon of version 0.0.1-old (this cco is e2e): it is answering 1 call now")
+	assert.Equal(t, pid, u.daemonPID(), "not restarted")
+	up.CloseClientConnections()
+	<-done
 }

@@ -97,13 +97,17 @@ func (o Object) Count(key string) int {
 // Replace sets member i's value to value, indented like its key.
 func (o Object) Replace(doc []byte, i int, value any) ([]byte, error) {
 	m := o.Members[i]
-	ind := indentAt(doc, m.Start)
-	v, err := render(value, ind)
+	v, err := render(value, indentAt(doc, m.Start), newline(doc))
 	if err != nil {
 		return nil, err
 	}
-	valueStart := m.End - len(m.Value)
-	return splice(doc, valueStart, m.End, v), nil
+	return o.ReplaceRaw(doc, i, v), nil
+}
+
+// ReplaceRaw sets member i's value to the JSON text raw, as it is.
+func (o Object) ReplaceRaw(doc []byte, i int, raw []byte) []byte {
+	m := o.Members[i]
+	return splice(doc, m.End-len(m.Value), m.End, raw)
 }
 
 // Insert adds key: value as the last member, indented like the others
@@ -113,20 +117,21 @@ func (o Object) Insert(doc []byte, key string, value any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	nl := newline(doc)
 	if len(o.Members) == 0 {
-		v, err := render(value, "  ")
+		v, err := render(value, "  ", nl)
 		if err != nil {
 			return nil, err
 		}
-		return splice(doc, o.Open+1, o.Close, []byte("\n  "+string(k)+": "+string(v)+"\n")), nil
+		return splice(doc, o.Open+1, o.Close, []byte(nl+"  "+string(k)+": "+string(v)+nl)), nil
 	}
 	last := o.Members[len(o.Members)-1]
 	ind := indentAt(doc, last.Start)
-	v, err := render(value, ind)
+	v, err := render(value, ind, nl)
 	if err != nil {
 		return nil, err
 	}
-	sep := "\n" + ind
+	sep := nl + ind
 	if ind == "" && !bytes.Contains(doc[o.Open:last.Start], []byte("\n")) {
 		sep = " " // a one-line object stays on one line
 	}
@@ -159,9 +164,9 @@ func indentAt(doc []byte, at int) string {
 }
 
 // render marshals value, indenting nested lines under a key indented ind
-// (one level deeper than it, in its own unit), or on one line when the
-// document is not indented.
-func render(value any, ind string) ([]byte, error) {
+// (one level deeper than it, in its own unit) and ending them with nl, or
+// on one line when the document is not indented.
+func render(value any, ind, nl string) ([]byte, error) {
 	if ind == "" {
 		return json.Marshal(value)
 	}
@@ -169,7 +174,19 @@ func render(value any, ind string) ([]byte, error) {
 	if ind[0] == '\t' {
 		unit = "\t"
 	}
-	return json.MarshalIndent(value, ind, unit)
+	b, err := json.MarshalIndent(value, ind, unit)
+	if err != nil || nl == "\n" {
+		return b, err
+	}
+	return bytes.ReplaceAll(b, []byte("\n"), []byte(nl)), nil
+}
+
+// newline is the document's line ending: CRLF when it has one.
+func newline(doc []byte) string {
+	if bytes.Contains(doc, []byte("\r\n")) {
+		return "\r\n"
+	}
+	return "\n"
 }
 
 func splice(doc []byte, from, to int, with []byte) []byte {
