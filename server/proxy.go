@@ -33,7 +33,7 @@ type call struct {
 	// interrupted: the client went away before the answer ended; usage
 	// holds what the upstream reported by then, which the API bills.
 	interrupted bool
-	errorType   string // the error event's type, for a stream that carried one
+	errorType   string  // the error event's type, for a stream that carried one
 	reserved    float64 // held against the budgets until the call ends
 }
 
