@@ -71,6 +71,8 @@ type Server struct {
 	healthWake chan struct{}
 	stop       chan struct{}
 	loops      sync.WaitGroup
+	loopsMu    sync.Mutex // orders loops.Add (Serve) before loops.Wait (Shutdown)
+	stopping   bool
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -152,7 +154,15 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Serve answers requests until Shutdown; it marks the server ready first.
 func (s *Server) Serve() error {
+	// A stop that came first (a signal during start-up) finds no loops
+	// to wait for, so none may start after it.
+	s.loopsMu.Lock()
+	if s.stopping {
+		s.loopsMu.Unlock()
+		return nil
+	}
 	s.loops.Add(3)
+	s.loopsMu.Unlock()
 	go func() { defer s.loops.Done(); s.healthLoop(s.stop) }()
 	go func() { defer s.loops.Done(); s.janitor(s.stop) }()
 	go func() { defer s.loops.Done(); s.memoryLoop(s.stop) }()
@@ -211,6 +221,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 		s.http.Close()
 		errs = append(errs, fmt.Errorf("closing the HTTP server: %w", err))
 	}
+	s.loopsMu.Lock()
+	s.stopping = true
+	s.loopsMu.Unlock()
 	close(s.stop)
 	s.loops.Wait()
 	if s.store != nil {
