@@ -209,11 +209,16 @@ func (u *claudeUser) stopDaemon(t *testing.T) {
 	if pid == 0 {
 		return
 	}
-	_ = syscall.Kill(pid, syscall.SIGTERM)
+	// os.Process rather than syscall.Kill: this file is vetted for Windows too.
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return
+	}
+	_ = p.Signal(syscall.SIGTERM)
 	_ = waitFor("the daemon to stop", func() (bool, error) {
-		return syscall.Kill(pid, 0) != nil, nil
+		return p.Signal(syscall.Signal(0)) != nil, nil
 	})
-	_ = syscall.Kill(pid, syscall.SIGKILL)
+	_ = p.Kill()
 }
 
 // health is the running daemon's /health.

@@ -208,20 +208,28 @@ func TestServiceWithoutManager(t *testing.T) {
 		{"no systemctl", binDir + string(os.PathListSeparator) + emptyBin, "systemd is not available here (no systemctl on PATH)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, verb := range []string{"install", "uninstall"} {
+			run := func(verb string) (stdout, stderr string, err error) {
 				cmd := exec.Command(ccoPath(), verb)
 				cmd.Env = []string{"PATH=" + tc.path, "HOME=" + home, "XDG_RUNTIME_DIR=" + runtime, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
-				var stdout, stderr bytes.Buffer
-				cmd.Stdout, cmd.Stderr = &stdout, &stderr
-				err := cmd.Run()
-				var exit *exec.ExitError
-				require.ErrorAs(t, err, &exit, "cco %s succeeded without a manager", verb)
-				assert.Equal(t, 1, exit.ExitCode())
-				msg := strings.TrimSpace(stderr.String())
-				assert.Equal(t, 1, strings.Count(msg, "\n")+1, "not one line: %q", msg)
-				assert.Contains(t, msg, tc.want)
-				assert.Contains(t, msg, "'cco start'")
+				var out, errOut bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, &errOut
+				err = cmd.Run()
+				return out.String(), errOut.String(), err
 			}
+			_, stderr, err := run("install")
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, "cco install succeeded without a manager")
+			assert.Equal(t, 1, exit.ExitCode())
+			msg := strings.TrimSpace(stderr)
+			assert.Equal(t, 1, strings.Count(msg, "\n")+1, "not one line: %q", msg)
+			assert.Contains(t, msg, tc.want)
+			assert.Contains(t, msg, "'cco start'")
+
+			// Nothing was installed and no manager can hold a unit:
+			// uninstall has nothing to do, which is not a failure.
+			stdout, stderr, err := run("uninstall")
+			require.NoError(t, err, "cco uninstall with nothing installed: %s", stderr)
+			assert.Contains(t, stdout, "not installed; nothing to remove")
 			assert.NoDirExists(t, filepath.Join(home, ".config", "systemd"), "install wrote files without a manager")
 		})
 	}
