@@ -68,7 +68,7 @@ func TestReliabilityKill9UnderLoad(t *testing.T) {
 	batch, interval := analyticsWriter(t)
 	bound := 2 * batch
 	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL())
+	e := newRelEnv(t, up.URL)
 	d := e.startDaemon()
 	target := pick(600, 5000)
 	const workers = 8
@@ -168,7 +168,7 @@ func TestReliabilityKill9UnderLoad(t *testing.T) {
 // record every one, exit 0 and remove the pid file.
 func TestReliabilitySIGTERMUnderLoad(t *testing.T) {
 	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL())
+	e := newRelEnv(t, up.URL)
 	d := e.startDaemon()
 	if !e.pidFile() {
 		t.Fatalf("no daemon.pid while the daemon runs")
@@ -185,7 +185,7 @@ func TestReliabilitySIGTERMUnderLoad(t *testing.T) {
 		}()
 	}
 	if err := waitFor(fmt.Sprintf("%d streams open upstream", n), func() (bool, error) {
-		return up.streams.Load() == int64(n), fmt.Errorf("%d open", up.streams.Load())
+		return up.Streams.Load() == int64(n), fmt.Errorf("%d open", up.Streams.Load())
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestReliabilitySIGTERMUnderLoad(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	up.release()
+	up.Release()
 	wg.Wait()
 	code := d.wait()
 	if code != 0 {

@@ -22,7 +22,7 @@ import (
 // with the right token must still work, so the refusals prove something.
 func TestReliabilitySecurity(t *testing.T) {
 	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL())
+	e := newRelEnv(t, up.URL)
 	d := e.startDaemon()
 	tok := e.token()
 	bearer := "Authorization: Bearer " + tok

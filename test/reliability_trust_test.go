@@ -357,7 +357,7 @@ func TestReliabilitySharedHome(t *testing.T) {
 // the daemon keep or serve without bound.
 func TestReliabilityModelNames(t *testing.T) {
 	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL())
+	e := newRelEnv(t, up.URL)
 	d := e.startDaemon()
 	huge := strings.Repeat("m", 8<<20)
 	for i := range 5 {
@@ -421,7 +421,7 @@ func TestReliabilityDatabasePrivate(t *testing.T) {
 	old := syscall.Umask(0o022)
 	defer syscall.Umask(old)
 	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL())
+	e := newRelEnv(t, up.URL)
 	d := e.startDaemon()
 	if served := serveSome(e, 5); served != 5 {
 		t.Fatalf("%d of 5 served", served)

@@ -6,67 +6,29 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // testAPIKey must never appear in the daemon's files.
 const testAPIKey = "sk-ant-e2e-SECRET-fedcba9876543210"
 
-// upstream is a fake Messages API: JSON or SSE answers with usage; a body
-// containing "HOLD" waits for release before answering.
-type upstream struct {
-	*httptest.Server
-	calls    atomic.Int64
-	received chan struct{}
-	once     sync.Once
-	release  chan struct{}
-}
-
-func newUpstream(t *testing.T) *upstream {
-	u := &upstream{received: make(chan struct{}, 100), release: make(chan struct{})}
-	u.Server = httptest.NewServer(http.HandlerFunc(u.serve))
-	t.Cleanup(func() { u.releaseAll(); u.Close() })
-	return u
-}
-
-func (u *upstream) releaseAll() { u.once.Do(func() { close(u.release) }) }
-
-func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
-	u.calls.Add(1)
-	body, _ := io.ReadAll(r.Body)
-	u.received <- struct{}{}
-	if bytes.Contains(body, []byte("HOLD")) {
-		select {
-		case <-u.release:
-		case <-r.Context().Done():
-			return
-		}
-	}
-	var req struct {
-		Model  string `json:"model"`
-		Stream bool   `json:"stream"`
-	}
-	_ = json.Unmarshal(body, &req)
-	if !req.Stream {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"id":"msg_1","type":"message","role":"assistant","model":%q,"content":[{"type":"text","text":"hello"}],"stop_reason":"end_turn","usage":{"input_tokens":100,"output_tokens":20,"cache_read_input_tokens":5,"cache_creation_input_tokens":0}}`, req.Model)
-		return
-	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	fmt.Fprintf(w, "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":%q,\"usage\":{\"input_tokens\":200,\"output_tokens\":1,\"cache_creation_input_tokens\":7}}}\n\n", req.Model)
-	fmt.Fprint(w, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"hi\"}}\n\n")
-	fmt.Fprint(w, "event: message_delta\ndata: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":30}}\n\n")
-	fmt.Fprint(w, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
+// newUpstream is the kit's fake with the figures the end-to-end checks
+// name: JSON answers 100 input, 20 output and 5 cache-read tokens;
+// streams 200 input, 30 output and 7 cache-write tokens.
+func newUpstream(t *testing.T) *testkit.Upstream {
+	return testkit.NewUpstream(t, testkit.UpstreamOptions{
+		Usage:       testkit.Usage{Input: 100, Output: 20, CacheRead: 5},
+		StreamUsage: testkit.Usage{Input: 200, Output: 30, CacheWrite: 7},
+	})
 }
 
 // daemon is a cco daemon run by a test, stopped by PID at cleanup.

@@ -34,16 +34,16 @@ func TestDrainOnSIGTERM(t *testing.T) {
 	}
 	res := make(chan result, 1)
 	go func() {
-		resp, b := d.post(t, body("claude-haiku-4-5", false, "HOLD please"))
+		resp, b := d.post(t, `{"model":"claude-haiku-4-5","max_tokens":50,"metadata":{"user_id":"hold"},"messages":[{"role":"user","content":"hold please"}]}`)
 		res <- result{resp.StatusCode, b}
 	}()
-	<-up.received
+	<-up.Received
 	require.NoError(t, d.cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, waitFor("/ready 503 while draining", func() (bool, error) {
 		code, _, err := httpStatus(d.url + "/ready")
 		return code == http.StatusServiceUnavailable, err
 	}))
-	up.releaseAll()
+	up.Release()
 	r := <-res
 	require.Equal(t, 200, r.code)
 	require.Contains(t, r.body, `"usage"`)
