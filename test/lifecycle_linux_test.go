@@ -56,7 +56,7 @@ func runCco(t *testing.T, env []string, args ...string) (stdout, stderr string, 
 
 func TestConcurrentStartsMakeOneDaemon(t *testing.T) {
 	home, env := ccoHome(t)
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	require.NoError(t, err)
 
 	const n = 20
@@ -180,7 +180,7 @@ func TestLogsLastLinesOfAHugeFile(t *testing.T) {
 // SIGUSR1, rotating at 1 MiB and keeping maxFiles old files.
 func startFlooder(t *testing.T, home string, env []string, n, maxFiles int) int {
 	t.Helper()
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	require.NoError(t, err)
 	denv := append(env, "CCO_LOG_ROTATION_SIZE=1MiB", fmt.Sprintf("CCO_LOG_MAX_FILES=%d", maxFiles), fmt.Sprintf("CCO_TEST_LOG_FLOOD=%d", n))
 	_, errOut, code := runCco(t, denv, "start", "--port", fmt.Sprint(port))

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -189,7 +188,7 @@ func TestReliabilitySIGTERMUnderLoad(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := d.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	// Draining: /ready says so while the streams are still running.
@@ -235,19 +234,7 @@ type streamResult struct {
 
 // readStream POSTs a streamed call and reads it to the end.
 func readStream(e *relEnv, model string, headers ...string) (out streamResult) {
-	req, err := http.NewRequest(http.MethodPost, e.base+"/v1/messages", strings.NewReader(messageBody(model, true)))
-	if err != nil {
-		out.err = err
-		return
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("x-api-key", "sk-ant-test-reliability")
-	req.Header.Set("anthropic-version", "2023-06-01")
-	for _, h := range headers {
-		name, value, _ := strings.Cut(h, ":")
-		req.Header.Set(name, strings.TrimSpace(value))
-	}
-	resp, err := relClient.Do(req)
+	resp, err := e.send(messageBody(model, true), headers...)
 	if err != nil {
 		out.err = err
 		return

@@ -78,7 +78,7 @@ func TestReliabilitySecurity(t *testing.T) {
 
 	// The daemon is still there (no shutdown got through), and the right
 	// token is accepted: the refusals were the checks, not a broken route.
-	if d.done() {
+	if d.Exited() {
 		t.Fatalf("the daemon exited during the attack:\n%s", d.output())
 	}
 	if code, body := send(t, "POST", e.base+"/api/reload", bearer); code != 200 {

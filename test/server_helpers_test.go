@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -31,15 +30,14 @@ func newUpstream(t *testing.T) *testkit.Upstream {
 	})
 }
 
-// daemon is a cco daemon run by a test, stopped by PID at cleanup.
+// daemon is a cco daemon run by a test, killed by PID at cleanup if it
+// still runs.
 type daemon struct {
-	cmd    *exec.Cmd
+	*testkit.Child
 	url    string
 	home   string // CCO_HOME
 	env    []string
-	done   chan struct{}
-	err    error
-	output *bytes.Buffer
+	output *testkit.Buffer
 }
 
 // ccoEnv is a private environment: own HOME and CCO_HOME, no CCO_* from
@@ -59,35 +57,26 @@ func ccoEnv(t *testing.T, extra ...string) (env []string, home string) {
 // startDaemon runs 'cco daemon run' on a free port and waits for /ready.
 func startDaemon(t *testing.T, config string, extraEnv ...string) *daemon {
 	t.Helper()
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	require.NoError(t, err)
 	env, home := ccoEnv(t, extraEnv...)
 	require.NoError(t, os.MkdirAll(home, 0o700))
 	if config != "" {
 		require.NoError(t, os.WriteFile(filepath.Join(home, "config.toml"), []byte(config), 0o600))
 	}
-	d := &daemon{url: fmt.Sprintf("http://127.0.0.1:%d", port), home: home, env: env, done: make(chan struct{}), output: &bytes.Buffer{}}
+	d := &daemon{url: fmt.Sprintf("http://127.0.0.1:%d", port), home: home, env: env, output: &testkit.Buffer{}}
 	// The port comes from the environment, so that the cco verbs the test
 	// runs with the same environment find this daemon.
 	d.env = append(d.env, fmt.Sprintf("CCO_PORT=%d", port))
-	d.cmd = exec.Command(ccoPath(), "daemon", "run")
-	d.cmd.Env = d.env
-	d.cmd.Stdout, d.cmd.Stderr = d.output, d.output
-	require.NoError(t, d.cmd.Start())
-	go func() { d.err = d.cmd.Wait(); close(d.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-d.done:
-		default:
-			_ = d.cmd.Process.Kill()
-			<-d.done
-		}
-	})
+	cmd := exec.Command(ccoPath(), "daemon", "run")
+	cmd.Env = d.env
+	cmd.Stdout, cmd.Stderr = d.output, d.output
+	d.Child, err = testkit.StartChild(cmd)
+	require.NoError(t, err)
+	t.Cleanup(d.Kill)
 	require.NoError(t, waitFor(d.url+"/ready", func() (bool, error) {
-		select {
-		case <-d.done:
-			return false, fmt.Errorf("the daemon exited: %v\n%s", d.err, d.output)
-		default:
+		if d.Exited() {
+			return false, fmt.Errorf("the daemon exited: %v\n%s", d.Err(), d.output)
 		}
 		code, _, err := httpStatus(d.url + "/ready")
 		return code == 200, err
@@ -98,12 +87,9 @@ func startDaemon(t *testing.T, config string, extraEnv ...string) *daemon {
 // wait waits for the daemon to exit and returns its exit code.
 func (d *daemon) wait(t *testing.T) int {
 	t.Helper()
-	select {
-	case <-d.done:
-	case <-time.After(waitLimit):
-		t.Fatalf("the daemon did not exit within %s", waitLimit)
-	}
-	return d.cmd.ProcessState.ExitCode()
+	code, err := d.Wait(waitLimit)
+	require.NoError(t, err)
+	return code
 }
 
 // cco runs the binary with the daemon's environment.

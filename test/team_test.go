@@ -172,7 +172,7 @@ func TestTeamTwoMachines(t *testing.T) {
 func TestTeamFailuresAreExplained(t *testing.T) {
 	pg := testkit.StartPostgres(t)
 	up := newFaultyUpstream(t)
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	require.NoError(t, err)
 	pg.Exec(`CREATE DATABASE future`)
 	future := strings.Replace(pg.URL(), "/cco?", "/future?", 1)

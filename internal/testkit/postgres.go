@@ -174,13 +174,8 @@ func (p *Postgres) Stop() {
 		p.t.Logf("pg_ctl stop: %v\n%s; killing PID %d", err, out, p.pid)
 		Kill(p.pid)
 	}
-	deadline := time.Now().Add(pgWait)
-	for Alive(p.pid) {
-		if time.Now().After(deadline) {
-			p.t.Errorf("PostgreSQL PID %d still running %s after stop", p.pid, pgWait)
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
+	if err := WaitExit(p.pid, pgWait); err != nil {
+		p.t.Errorf("stopping PostgreSQL: %v", err)
 	}
 	p.pid = 0
 }
