@@ -7,24 +7,20 @@ import (
 	"os/exec"
 	"path/filepath"
 	"time"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // benchCacheHits measures cache-hit throughput of cco against nginx
 // `return 200` (or the minimal Go server when nginx is absent), with the
 // same in-process load generator, interleaved.
 func benchCacheHits(b *bench) error {
-	up := fakeUpstream()
-	defer up.Close()
-	e, err := newEnv(b.root, b.cco, "hits")
+	p, err := b.proxied("hits")
 	if err != nil {
 		return err
 	}
-	e.upstream = up.URL
-	d, base, err := e.foreground()
-	if err != nil {
-		return err
-	}
-	defer stop(d)
+	defer p.stop()
+	base := p.base
 	body := messageBody(0, false, 0)
 	resp, err := post(base, body) // fill the cache
 	if err != nil {
@@ -79,7 +75,7 @@ func nginx(root string) (string, string, func(), error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", "", nil, err
 	}
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	if err != nil {
 		return "", "", nil, err
 	}
@@ -117,35 +113,28 @@ http {
 // benchCacheBound fills a 256 MiB cache twice over with distinct 1 MiB
 // answers and reports RSS against cache_size + idle RSS.
 func benchCacheBound(b *bench) error {
-	up := fakeUpstream()
-	defer up.Close()
-	e, err := newEnv(b.root, b.cco, "bound")
-	if err != nil {
-		return err
-	}
-	e.upstream = up.URL
 	size, calls := 256, 512
 	if b.quick {
 		size, calls = 16, 32
 	}
-	d, base, err := e.foreground("--cache-size", fmt.Sprintf("%dMiB", size))
+	p, err := b.proxied("bound", "--cache-size", fmt.Sprintf("%dMiB", size))
 	if err != nil {
 		return err
 	}
-	defer stop(d)
-	idle, err := rssMB(d.Process.Pid)
+	defer p.stop()
+	idle, err := rssMB(p.cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
 	for i := 0; i < calls; i++ {
-		resp, err := post(base, messageBody(i, false, 1<<20))
+		resp, err := post(p.base, messageBody(i, false, 1<<20))
 		if err != nil {
 			return err
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
-	rss, err := rssMB(d.Process.Pid)
+	rss, err := rssMB(p.cmd.Process.Pid)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // benchStatusline times `cco statusline`, which Claude Code runs after
@@ -25,7 +27,7 @@ func benchStatusline(b *bench) error {
 	if err := fillDatabase(filepath.Join(e.home, "analytics.db"), n); err != nil {
 		return err
 	}
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	if err != nil {
 		return err
 	}
@@ -73,7 +75,7 @@ func benchClaude(b *bench) error {
 	if err != nil {
 		return err
 	}
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // benchStartStop measures `cco daemon start` to ready and `cco daemon stop`
@@ -17,7 +19,7 @@ func benchStartStop(b *bench) error {
 	if err != nil {
 		return err
 	}
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	if err != nil {
 		return err
 	}
@@ -76,11 +78,11 @@ func caddy(root string) (start, stop func() (float64, error), err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, err
 	}
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	if err != nil {
 		return nil, nil, err
 	}
-	admin, err := freePort()
+	admin, err := testkit.FreePort()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -128,7 +130,7 @@ func benchStatus(b *bench) error {
 	if err != nil {
 		return err
 	}
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	if err != nil {
 		return err
 	}

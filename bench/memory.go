@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // minimalServer is the memory and throughput baseline: the smallest Go
@@ -52,7 +54,7 @@ func buildMinimal(root string) (string, error) {
 }
 
 func startMinimal(exe string) (*exec.Cmd, int, error) {
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	if err != nil {
 		return nil, 0, err
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // env is a private CCO_HOME and HOME for one cco under test, so the
@@ -59,7 +61,7 @@ func (e *env) exitCode(args ...string) (int, error) {
 // foreground starts `cco daemon run` on a free port as a child, waits
 // until it is ready and returns it with its base URL.
 func (e *env) foreground(extra ...string) (*exec.Cmd, string, error) {
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	if err != nil {
 		return nil, "", err
 	}
@@ -91,15 +93,6 @@ func stop(c *exec.Cmd) {
 		_ = c.Process.Kill()
 		<-done
 	}
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // waitHTTP polls url until it answers 200.

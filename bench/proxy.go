@@ -99,18 +99,12 @@ func streamCall(base string, i int, hdr ...string) (ttfe, total float64, err err
 // so every call goes upstream and is recorded) with the same calls made
 // straight to the fake upstream, interleaved.
 func benchProxyOverhead(b *bench) error {
-	up := fakeUpstream()
-	defer up.Close()
-	e, err := newEnv(b.root, b.cco, "overhead")
+	p, err := b.proxied("overhead")
 	if err != nil {
 		return err
 	}
-	e.upstream = up.URL
-	d, base, err := e.foreground()
-	if err != nil {
-		return err
-	}
-	defer stop(d)
+	defer p.stop()
+	base := p.base
 	n := 1000
 	if b.quick {
 		n = 50
@@ -121,7 +115,7 @@ func benchProxyOverhead(b *bench) error {
 		if err != nil {
 			return fmt.Errorf("through cco: %w", err)
 		}
-		f2, t2, err := streamCall(up.URL, i)
+		f2, t2, err := streamCall(p.up.URL, i)
 		if err != nil {
 			return fmt.Errorf("direct: %w", err)
 		}

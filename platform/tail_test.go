@@ -7,13 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/natefinch/lumberjack.v2"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 func writeFile(t *testing.T, path, data string) {
@@ -160,24 +161,6 @@ func TestFollowRotationAndTruncation(t *testing.T) {
 	assert.Contains(t, notes.String(), "lines may have been missed")
 }
 
-// syncBuffer is written by Follow while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestFollowLumberjack(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "daemon.log")
@@ -189,7 +172,7 @@ func TestFollowLumberjack(t *testing.T) {
 	tl, err := OpenTail(p)
 	require.NoError(t, err)
 	defer tl.Close()
-	var out syncBuffer
+	var out testkit.Buffer
 	require.NoError(t, tl.Last(&out, 1, true))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

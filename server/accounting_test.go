@@ -14,10 +14,11 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go"
 	"github.com/anthropics/anthropic-sdk-go/option"
-	"github.com/anthropics/cco/server/analytics"
-	"github.com/anthropics/cco/server/prices"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/server/analytics"
+	"github.com/anthropics/cco/server/prices"
 )
 
 // realishUpstream answers as the Messages API does, in the shapes the
@@ -59,7 +60,12 @@ func (u *realishUpstream) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"data":[{"type":"model","id":"claude-opus-5-5"}],"has_more":false}`)
 		return
 	}
-	var req fakeRequest
+	var req struct {
+		Model    string `json:"model"`
+		Metadata struct {
+			UserID string `json:"user_id"`
+		} `json:"metadata"`
+	}
 	_ = json.Unmarshal(body, &req)
 	if strings.HasPrefix(r.Header.Get("Authorization"), "Bearer sk-ant-oat") {
 		for k, v := range map[string]string{

@@ -13,8 +13,7 @@ import (
 
 // BenchmarkCacheHit measures the whole path of a cache hit over HTTP.
 func BenchmarkCacheHit(b *testing.B) {
-	up := newFakeUpstream(b)
-	d := startDaemon(b, up.URL, "")
+	d, _ := startProxy(b, "")
 	d.log = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	body := msgBody("claude-sonnet-4-5", "bench", false, "")
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}

@@ -15,9 +15,10 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go"
 	"github.com/anthropics/anthropic-sdk-go/option"
-	"github.com/anthropics/cco/server/prices"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/server/prices"
 )
 
 // Every call here asks something new: a cached answer costs nothing.
@@ -173,7 +174,7 @@ func TestConcurrentCallsCannotOvershoot(t *testing.T) {
 	}
 	for range 2 {
 		select { // both admitted and at the upstream, neither finished
-		case <-up.received:
+		case <-up.Received:
 		case <-time.After(10 * time.Second):
 			t.Fatal("the held calls never reached the upstream")
 		}
@@ -181,7 +182,7 @@ func TestConcurrentCallsCannotOvershoot(t *testing.T) {
 	resp, body := d.post(t, msgBody("claude-opus-5-5", big+"y", false, "hold"))
 	require.Equal(t, http.StatusPaymentRequired, resp.StatusCode, "two calls in flight hold more than the budget leaves: %s", body)
 	require.Contains(t, body, "more in calls being answered")
-	up.releaseAll()
+	up.Release()
 	require.Equal(t, 200, <-codes)
 	require.Equal(t, 200, <-codes)
 	// The hold is let go after the answer's last byte is written, so the

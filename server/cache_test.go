@@ -15,8 +15,7 @@ import (
 )
 
 func TestCacheHitMissBypass(t *testing.T) {
-	up := newFakeUpstream(t)
-	d := startDaemon(t, up.URL, "")
+	d, up := startProxy(t, "")
 	body := msgBody("claude-haiku-4-5", "cache me", false, "")
 	r1, b1 := d.post(t, body)
 	r2, b2 := d.post(t, body)
@@ -24,14 +23,14 @@ func TestCacheHitMissBypass(t *testing.T) {
 	require.Equal(t, "hit", r2.Header.Get("X-Cco-Cache"))
 	require.Equal(t, b1, b2)
 	require.Equal(t, r1.Header.Get("Content-Type"), r2.Header.Get("Content-Type"))
-	require.EqualValues(t, 1, up.calls.Load())
+	require.EqualValues(t, 1, up.Hits.Load())
 
 	r3, b3 := d.post(t, body, "Cache-Control", "no-cache")
 	require.Equal(t, "bypass", r3.Header.Get("X-Cco-Cache"))
 	require.Equal(t, b1, b3)
 	r4, _ := d.post(t, body, "Cache-Control", "no-store")
 	require.Equal(t, "bypass", r4.Header.Get("X-Cco-Cache"))
-	require.EqualValues(t, 3, up.calls.Load())
+	require.EqualValues(t, 3, up.Hits.Load())
 
 	// Every part of the key matters.
 	variants := [][]string{
@@ -46,15 +45,14 @@ func TestCacheHitMissBypass(t *testing.T) {
 		r, _ := d.post(t, v[0], v[1:]...)
 		require.Equal(t, "miss", r.Header.Get("X-Cco-Cache"), "variant %d", i)
 	}
-	require.EqualValues(t, 3+len(variants), up.calls.Load())
+	require.EqualValues(t, 3+len(variants), up.Hits.Load())
 	st := d.cache.stats()
 	require.EqualValues(t, 1, st.Hits)
 	require.EqualValues(t, 1+len(variants), st.Misses)
 }
 
 func TestCacheStreamReplayedAsStream(t *testing.T) {
-	up := newFakeUpstream(t)
-	d := startDaemon(t, up.URL, "")
+	d, _ := startProxy(t, "")
 	body := msgBody("claude-haiku-4-5", "stream me", true, "")
 	r1, b1 := d.post(t, body)
 	r2, b2 := d.post(t, body)
@@ -66,8 +64,7 @@ func TestCacheStreamReplayedAsStream(t *testing.T) {
 }
 
 func TestCacheTTLExpiry(t *testing.T) {
-	up := newFakeUpstream(t)
-	d := startDaemon(t, up.URL, "cache_ttl = 60\n")
+	d, up := startProxy(t, "cache_ttl = 60\n")
 	now := time.Now()
 	d.cache.mu.Lock()
 	d.cache.now = func() time.Time { return now }
@@ -81,13 +78,12 @@ func TestCacheTTLExpiry(t *testing.T) {
 	d.cache.mu.Unlock()
 	r, _ = d.post(t, body)
 	require.Equal(t, "miss", r.Header.Get("X-Cco-Cache"), "expired after cache_ttl")
-	require.EqualValues(t, 2, up.calls.Load())
+	require.EqualValues(t, 2, up.Hits.Load())
 	require.EqualValues(t, 1, d.cache.stats().Expired)
 }
 
 func TestCacheByteBoundEvicts(t *testing.T) {
-	up := newFakeUpstream(t)
-	d := startDaemon(t, up.URL, "")
+	d, _ := startProxy(t, "")
 	a := msgBody("claude-haiku-4-5", "first", false, "")
 	b := msgBody("claude-haiku-4-5", "second", false, "")
 	c := msgBody("claude-haiku-4-5", "third", false, "")
@@ -137,16 +133,15 @@ func TestCacheUnitBounds(t *testing.T) {
 }
 
 func TestErrorsAndInterruptedStreamsNotStored(t *testing.T) {
-	up := newFakeUpstream(t)
-	d := startDaemon(t, up.URL, "")
-	errBody := msgBody("claude-haiku-4-5", "e", false, "error500")
+	d, up := startProxy(t, "")
+	errBody := msgBody("claude-haiku-4-5", "e", false, "status:500")
 	r, _ := d.post(t, errBody)
 	require.Equal(t, 500, r.StatusCode)
 	r, _ = d.post(t, errBody)
 	require.Equal(t, 500, r.StatusCode)
 	require.Equal(t, "miss", r.Header.Get("X-Cco-Cache"))
 
-	cut := msgBody("claude-haiku-4-5", "cut", true, "interrupt")
+	cut := msgBody("claude-haiku-4-5", "cut", true, "cut")
 	for i := 0; i < 2; i++ {
 		req, _ := http.NewRequest(http.MethodPost, d.url+"/v1/messages", strings.NewReader(cut))
 		req.Header.Set("X-Api-Key", testKey)
@@ -157,15 +152,14 @@ func TestErrorsAndInterruptedStreamsNotStored(t *testing.T) {
 		resp.Body.Close()
 		require.Error(t, err, "an interrupted stream reaches the client as an error, not a clean end")
 	}
-	require.EqualValues(t, 4, up.calls.Load())
+	require.EqualValues(t, 4, up.Hits.Load())
 	require.Zero(t, d.cache.stats().Entries)
 }
 
 func TestSingleFlight(t *testing.T) {
 	for _, stream := range []bool{false, true} {
 		t.Run(fmt.Sprintf("stream=%v", stream), func(t *testing.T) {
-			up := newFakeUpstream(t)
-			d := startDaemon(t, up.URL, "")
+			d, up := startProxy(t, "")
 			body := msgBody("claude-haiku-4-5", "together", stream, "hold")
 			const n = 50
 			var wg sync.WaitGroup
@@ -181,7 +175,7 @@ func TestSingleFlight(t *testing.T) {
 			}
 			// The upstream holds its answer until all 50 are waiting on
 			// the one flight; only then is it released.
-			<-up.received
+			<-up.Received
 			require.Eventually(t, func() bool {
 				d.flights.mu.Lock()
 				defer d.flights.mu.Unlock()
@@ -193,9 +187,9 @@ func TestSingleFlight(t *testing.T) {
 				defer f.mu.Unlock()
 				return f.refs == n
 			}, 10*time.Second, 5*time.Millisecond)
-			up.releaseAll()
+			up.Release()
 			wg.Wait()
-			require.EqualValues(t, 1, up.calls.Load())
+			require.EqualValues(t, 1, up.Hits.Load())
 			misses := 0
 			for i := range bodies {
 				require.Equal(t, bodies[0], bodies[i])
@@ -221,8 +215,7 @@ func mustReq(body string) *http.Request {
 }
 
 func TestStreamingIsIncremental(t *testing.T) {
-	up := newFakeUpstream(t)
-	d := startDaemon(t, up.URL, "")
+	d, up := startProxy(t, "")
 	req, _ := http.NewRequest(http.MethodPost, d.url+"/v1/messages", strings.NewReader(msgBody("claude-haiku-4-5", "slowly", true, "hold")))
 	req.Header.Set("X-Api-Key", testKey)
 	resp, err := http.DefaultClient.Do(req)
@@ -235,11 +228,11 @@ func TestStreamingIsIncremental(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "event: message_start\n", line)
 	select {
-	case <-up.release:
+	case <-up.Hold:
 		t.Fatal("released too early")
 	default:
 	}
-	up.releaseAll()
+	up.Release()
 	rest, err := io.ReadAll(br)
 	require.NoError(t, err)
 	require.Contains(t, string(rest), "event: message_stop")

@@ -11,16 +11,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/anthropics/cco/server/analytics"
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/server/analytics"
 )
 
 // TestHangupAfterTheWholeAnswer: a client that reads exactly the
 // answer's Content-Length and hangs up at once got the whole answer: the
 // call is a success with its usage, never "interrupted" at $0.
 func TestHangupAfterTheWholeAnswer(t *testing.T) {
-	up := newFakeUpstream(t)
-	d := startDaemon(t, up.URL, "")
+	d, _ := startProxy(t, "")
 	addr := strings.TrimPrefix(d.url, "http://")
 	const n = 60
 	for i := range n {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,12 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/anthropics/cco/config"
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/config"
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // testKey is the API key clients send; it must never reach the database
@@ -26,24 +26,7 @@ type testDaemon struct {
 	*Server
 	url  string
 	home string
-	logs *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs *testkit.Buffer
 }
 
 // startDaemon runs a Server on a free loopback port against upstream, with
@@ -63,7 +46,7 @@ func startDaemon(t testing.TB, upstream string, toml string, edit ...func(*Optio
 	}
 	cfg, err := load()
 	require.NoError(t, err)
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	o := Options{Config: cfg, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Version: "test", Manager: "foreground", LoadConfig: load}
 	for _, e := range edit {
 		e(&o)
@@ -79,6 +62,13 @@ func startDaemon(t testing.TB, upstream string, toml string, edit ...func(*Optio
 		<-done
 	})
 	return &testDaemon{Server: s, url: "http://" + s.Addr().String(), home: home, logs: logs}
+}
+
+// startProxy is startDaemon in front of a new fake upstream.
+func startProxy(t testing.TB, toml string, edit ...func(*Options)) (*testDaemon, *testkit.Upstream) {
+	t.Helper()
+	up := newFakeUpstream(t)
+	return startDaemon(t, up.URL, toml, edit...), up
 }
 
 // post sends a Messages request through the daemon.

@@ -10,8 +10,7 @@ import (
 )
 
 func TestHealthChecksPass(t *testing.T) {
-	up := newFakeUpstream(t)
-	d := startDaemon(t, up.URL, "health_check_interval = \"50ms\"\n")
+	d, _ := startProxy(t, "health_check_interval = \"50ms\"\n")
 	require.Eventually(t, func() bool { return d.healthState().LastCheck != nil }, 10*time.Second, 10*time.Millisecond)
 	h := d.healthState()
 	require.True(t, h.ChecksEnabled)
@@ -43,8 +42,7 @@ func TestBrokenDatabaseIsFatalAfterThreeChecks(t *testing.T) {
 }
 
 func TestHealthCheckPassesWhenAllIsWell(t *testing.T) {
-	up := newFakeUpstream(t)
-	d := startDaemon(t, up.URL, "health_checks = false\n")
+	d, _ := startProxy(t, "health_checks = false\n")
 	require.NoError(t, d.checkHealth(time.Second))
 	require.False(t, d.healthState().ChecksEnabled)
 	require.True(t, d.Healthy(), "with checks off the daemon counts as healthy (the watchdog keeps being fed)")

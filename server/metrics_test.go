@@ -8,8 +8,7 @@ import (
 )
 
 func TestMetrics(t *testing.T) {
-	up := newFakeUpstream(t)
-	d := startDaemon(t, up.URL, "")
+	d, _ := startProxy(t, "")
 	body := msgBody("claude-haiku-4-5", "metrics", true, "")
 	d.post(t, body)
 	d.post(t, body)

@@ -7,8 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/anthropics/cco/config"
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/config"
 )
 
 func TestReloadAppliesAndRefuses(t *testing.T) {
@@ -36,8 +37,8 @@ func TestReloadAppliesAndRefuses(t *testing.T) {
 
 	// upstream_url applies at once
 	d.post(t, msgBody("claude-haiku-4-5", "after reload", false, ""))
-	require.EqualValues(t, 1, up2.calls.Load())
-	require.Zero(t, up.calls.Load())
+	require.EqualValues(t, 1, up2.Hits.Load())
+	require.Zero(t, up.Hits.Load())
 
 	// an invalid file is refused whole; the old configuration stays
 	write("[daemon]\nlog_level = \"chatty\"\ncache_size = \"5MiB\"\n")

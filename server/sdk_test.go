@@ -11,8 +11,7 @@ import (
 
 // The official SDK, pointed at cco by base URL, gets what it gets directly.
 func TestOfficialSDKThroughCCO(t *testing.T) {
-	up := newFakeUpstream(t)
-	d := startDaemon(t, up.URL, "")
+	d, up := startProxy(t, "")
 	ctx := context.Background()
 	client := func(base string) *anthropic.Client {
 		c := anthropic.NewClient(option.WithBaseURL(base), option.WithAPIKey(testKey), option.WithMaxRetries(0))

@@ -94,8 +94,7 @@ func TestTokenFile(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("file modes are not Unix modes on Windows")
 	}
-	up := newFakeUpstream(t)
-	d := startDaemon(t, up.URL, "")
+	d, _ := startProxy(t, "")
 	fi, err := os.Stat(d.Config().TokenPath())
 	require.NoError(t, err)
 	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())

@@ -7,8 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/anthropics/cco/server/analytics"
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/server/analytics"
 )
 
 func getStats(t *testing.T, d *testDaemon, query string) analytics.Stats {
@@ -23,8 +24,7 @@ func getStats(t *testing.T, d *testDaemon, query string) analytics.Stats {
 }
 
 func TestAnalyticsRowsMatchUpstreamUsage(t *testing.T) {
-	up := newFakeUpstream(t)
-	d := startDaemon(t, up.URL, "")
+	d, _ := startProxy(t, "")
 	const model = "claude-sonnet-4-5-20250929"
 	resp, _ := d.post(t, msgBody(model, "json call", false, ""))
 	require.Equal(t, 200, resp.StatusCode)
@@ -85,8 +85,7 @@ func TestAnalyticsRowsMatchUpstreamUsage(t *testing.T) {
 }
 
 func TestStatsBadRange(t *testing.T) {
-	up := newFakeUpstream(t)
-	d := startDaemon(t, up.URL, "")
+	d, _ := startProxy(t, "")
 	resp, err := http.Get(d.url + "/api/stats?since=yesterday")
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -97,8 +96,7 @@ func TestStatsBadRange(t *testing.T) {
 }
 
 func TestUnknownModelHasNoCost(t *testing.T) {
-	up := newFakeUpstream(t)
-	d := startDaemon(t, up.URL, "[prices.\"claude-new\"]\ninput = 1\noutput = 2\n")
+	d, _ := startProxy(t, "[prices.\"claude-new\"]\ninput = 1\noutput = 2\n")
 	d.post(t, msgBody("claude-mystery-9", "a", false, ""))
 	d.post(t, msgBody("claude-new-1-20270101", "a", false, ""))
 	d.waitRows(t, 2)

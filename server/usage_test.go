@@ -3,8 +3,9 @@ package server
 import (
 	"testing"
 
-	"github.com/anthropics/cco/server/prices"
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/server/prices"
 )
 
 func TestMeterReadsUsage(t *testing.T) {

@@ -19,6 +19,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // The real Claude Code, against a fake Messages API, through the real cco
@@ -139,7 +141,7 @@ type claudeUser struct {
 func newClaudeUser(t *testing.T, up *claudeUpstream, config string) *claudeUser {
 	t.Helper()
 	claude := claudeCode(t)
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	require.NoError(t, err)
 	env, home := ccoEnv(t)
 	root := filepath.Dir(home)
@@ -352,12 +354,10 @@ func TestClaudeCodeExitCodePassesThrough(t *testing.T) {
 	assert.Equal(t, 143, exit.ExitCode(), o.String())
 }
 
-// TestClaudeCodeRestartsAnOldDaemon: an upgrade. A daemon of another cco
-// version runs; cco claude restarts it as its own before Claude Code
-// starts.
-func TestClaudeCodeRestartsAnOldDaemon(t *testing.T) {
-	up := newClaudeUpstream(t)
-	u := newClaudeUser(t, up, "")
+// startOldDaemon builds cco as an older version (0.0.1-old) and starts
+// its daemon detached for u, as an upgrade finds it.
+func (u *claudeUser) startOldDaemon(t *testing.T) {
+	t.Helper()
 	old := filepath.Join(t.TempDir(), "cco-old")
 	build := exec.Command("go", "build", "-o", old, "-ldflags", "-X main.version=0.0.1-old", "..")
 	build.Stderr = os.Stderr
@@ -366,6 +366,15 @@ func TestClaudeCodeRestartsAnOldDaemon(t *testing.T) {
 	start.Env, start.Dir = u.env, u.cwd
 	outb, err := start.CombinedOutput()
 	require.NoError(t, err, "%s", outb)
+}
+
+// TestClaudeCodeRestartsAnOldDaemon: an upgrade. A daemon of another cco
+// version runs; cco claude restarts it as its own before Claude Code
+// starts.
+func TestClaudeCodeRestartsAnOldDaemon(t *testing.T) {
+	up := newClaudeUpstream(t)
+	u := newClaudeUser(t, up, "")
+	u.startOldDaemon(t)
 	oldPID := u.daemonPID()
 	require.Equal(t, "0.0.1-old", u.health(t)["version"])
 
@@ -524,14 +533,7 @@ func TestClaudeCodeBehindAProxy(t *testing.T) {
 func TestClaudeCodeKeepsABusyOldDaemon(t *testing.T) {
 	up := newClaudeUpstream(t)
 	u := newClaudeUser(t, up, "")
-	old := filepath.Join(t.TempDir(), "cco-old")
-	build := exec.Command("go", "build", "-o", old, "-ldflags", "-X main.version=0.0.1-old", "..")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
-	start := exec.Command(old, "start")
-	start.Env, start.Dir = u.env, u.cwd
-	outb, err := start.CombinedOutput()
-	require.NoError(t, err, "%s", outb)
+	u.startOldDaemon(t)
 	pid := u.daemonPID()
 
 	up.setMode("stall")

@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/anthropics/cco/server/dashboard"
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/server/dashboard"
 )
 
 // fakeAPI serves the dashboard with /api/status and /api/stats answered

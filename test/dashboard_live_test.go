@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // liveDaemon is the real cco binary running in the foreground with its own
@@ -33,7 +35,7 @@ type liveDaemon struct {
 func startDashboardDaemon(t *testing.T, env ...string) *liveDaemon {
 	t.Helper()
 	home := t.TempDir()
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	require.NoError(t, err)
 	cmd := exec.Command(ccoPath(), "daemon", "run", "--port", strconv.Itoa(port))
 	// A minimal environment: nothing of the caller's cco settings or service

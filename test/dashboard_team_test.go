@@ -6,8 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/anthropics/cco/internal/testkit"
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // TestDashboardTeam: with team_url set, the dashboard shows the shipping's
@@ -16,7 +17,7 @@ import (
 func TestDashboardTeam(t *testing.T) {
 	pg := testkit.StartPostgres(t)
 	up := newFaultyUpstream(t)
-	e := teamEnv(t, up.URL(), pg, "dash-machine", "dash-user")
+	e := teamEnv(t, up.URL, pg, "dash-machine", "dash-user")
 	e.startDaemon()
 	e.calls(4, "dash-team")
 	waitTeamRows(t, pg, 4)

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // binDir holds the cco binary built once for every test in the package.
@@ -68,7 +70,7 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("CCO_HOME", filepath.Join(home, ".cco"))
 	env.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
 	env.Setenv("PATH", binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	if err != nil {
 		return err
 	}

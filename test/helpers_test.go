@@ -16,16 +16,6 @@ import (
 // machines are shared, and it is never a guess at how long a thing takes.
 const waitLimit = 30 * time.Second
 
-// freePort asks the kernel for a port that is free right now.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
 // waitFor polls cond until it holds or waitLimit passes.
 func waitFor(what string, cond func() (bool, error)) error {
 	deadline := time.Now().Add(waitLimit)

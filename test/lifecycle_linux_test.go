@@ -19,6 +19,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // ccoHome is a fresh HOME and CCO_HOME for a test; every daemon started
@@ -54,7 +56,7 @@ func runCco(t *testing.T, env []string, args ...string) (stdout, stderr string, 
 
 func TestConcurrentStartsMakeOneDaemon(t *testing.T) {
 	home, env := ccoHome(t)
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	require.NoError(t, err)
 
 	const n = 20
@@ -178,7 +180,7 @@ func TestLogsLastLinesOfAHugeFile(t *testing.T) {
 // SIGUSR1, rotating at 1 MiB and keeping maxFiles old files.
 func startFlooder(t *testing.T, home string, env []string, n, maxFiles int) int {
 	t.Helper()
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	require.NoError(t, err)
 	denv := append(env, "CCO_LOG_ROTATION_SIZE=1MiB", fmt.Sprintf("CCO_LOG_MAX_FILES=%d", maxFiles), fmt.Sprintf("CCO_TEST_LOG_FLOOD=%d", n))
 	_, errOut, code := runCco(t, denv, "start", "--port", fmt.Sprint(port))
@@ -204,7 +206,7 @@ func TestLogsFollowAcrossRotation(t *testing.T) {
 	follow := cco(env, "logs", "-f", "-n", "1")
 	stdout, err := follow.StdoutPipe()
 	require.NoError(t, err)
-	followErr := &lockedBuffer{}
+	followErr := &testkit.Buffer{}
 	follow.Stderr = followErr
 	require.NoError(t, follow.Start())
 	t.Cleanup(func() { follow.Process.Kill(); follow.Wait() })
@@ -262,30 +264,12 @@ func TestLogRotationKeepsMaxFiles(t *testing.T) {
 	assert.Len(t, rotatedLogs(home), maxFiles)
 }
 
-// lockedBuffer is a bytes.Buffer safe to read while a process writes it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestLogsFollowWaitsForTheLog(t *testing.T) {
 	home, env := ccoHome(t)
 	follow := cco(env, "logs", "-f")
 	stdout, err := follow.StdoutPipe()
 	require.NoError(t, err)
-	stderr := &lockedBuffer{}
+	stderr := &testkit.Buffer{}
 	follow.Stderr = stderr
 	require.NoError(t, follow.Start())
 	t.Cleanup(func() { follow.Process.Kill(); follow.Wait() })

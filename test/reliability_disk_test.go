@@ -18,7 +18,7 @@ import (
 // still queued must be written.
 func TestReliabilityFullDisk(t *testing.T) {
 	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL())
+	e := newRelEnv(t, up.URL)
 	mountTmpfs(t, e.ccoHome, "4m")
 	d := e.startDaemon()
 

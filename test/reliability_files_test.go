@@ -47,7 +47,7 @@ func TestReliabilityCorruptFiles(t *testing.T) {
 // copy) is moved aside, kept byte for byte, and a new one is created.
 func truncatedDatabase(t *testing.T) string {
 	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL())
+	e := newRelEnv(t, up.URL)
 	d := e.startDaemon()
 	if served := serveSome(e, 400); served != 400 {
 		t.Fatalf("%d of 400 calls served", served)

@@ -24,14 +24,14 @@ import (
 // clients that behave are served all along with memory bounded.
 func TestReliabilityBadInput(t *testing.T) {
 	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL(), "CCO_MAX_BODY_SIZE=64KiB")
+	e := newRelEnv(t, up.URL, "CCO_MAX_BODY_SIZE=64KiB")
 	d := e.startDaemon()
 	var parts []string
 
 	// Oversized bodies, with a length and chunked: 413 before anything
 	// goes upstream.
 	big := `{"model":"rel-big","messages":[{"role":"user","content":"` + strings.Repeat("x", 100<<10) + `"}]}`
-	hits := up.hits.Load()
+	hits := up.Hits.Load()
 	tooLarge := 0
 	for _, chunked := range []bool{false, true} {
 		var body io.Reader = strings.NewReader(big)
@@ -45,7 +45,7 @@ func TestReliabilityBadInput(t *testing.T) {
 			t.Errorf("a 100 KiB body over max_body_size 64KiB (chunked %t): %d %s; want 413 naming max_body_size", chunked, code, b)
 		}
 	}
-	if up.hits.Load() != hits {
+	if up.Hits.Load() != hits {
 		t.Errorf("an oversized body reached the upstream")
 	}
 	parts = append(parts, fmt.Sprintf("%d of 2 oversized bodies refused with 413 (0 upstream hits)", tooLarge))
@@ -54,9 +54,9 @@ func TestReliabilityBadInput(t *testing.T) {
 	// exact bytes and its answer comes back; the call is recorded.
 	bad := []byte(`{"model":"rel-malformed","messages":[{"role":"user","content":"hi"}`)
 	code, b := rawPost(t, e.base+"/v1/messages", bytes.NewReader(bad))
-	passed := up.sawBody(bad) && code == 400 && strings.Contains(string(b), "fake upstream: body is not JSON")
+	passed := up.SawBody(bad) && code == 400 && strings.Contains(string(b), "fake upstream: body is not JSON")
 	if !passed {
-		t.Errorf("malformed JSON: %d %s, upstream saw the exact bytes: %t; want the upstream's 400", code, b, up.sawBody(bad))
+		t.Errorf("malformed JSON: %d %s, upstream saw the exact bytes: %t; want the upstream's 400", code, b, up.SawBody(bad))
 	}
 	var recorded bool
 	err := waitFor("the malformed call to be recorded", func() (bool, error) {

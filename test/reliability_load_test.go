@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -68,7 +67,7 @@ func TestReliabilityKill9UnderLoad(t *testing.T) {
 	batch, interval := analyticsWriter(t)
 	bound := 2 * batch
 	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL())
+	e := newRelEnv(t, up.URL)
 	d := e.startDaemon()
 	target := pick(600, 5000)
 	const workers = 8
@@ -168,7 +167,7 @@ func TestReliabilityKill9UnderLoad(t *testing.T) {
 // record every one, exit 0 and remove the pid file.
 func TestReliabilitySIGTERMUnderLoad(t *testing.T) {
 	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL())
+	e := newRelEnv(t, up.URL)
 	d := e.startDaemon()
 	if !e.pidFile() {
 		t.Fatalf("no daemon.pid while the daemon runs")
@@ -185,11 +184,11 @@ func TestReliabilitySIGTERMUnderLoad(t *testing.T) {
 		}()
 	}
 	if err := waitFor(fmt.Sprintf("%d streams open upstream", n), func() (bool, error) {
-		return up.streams.Load() == int64(n), fmt.Errorf("%d open", up.streams.Load())
+		return up.Streams.Load() == int64(n), fmt.Errorf("%d open", up.Streams.Load())
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := d.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	// Draining: /ready says so while the streams are still running.
@@ -199,7 +198,7 @@ func TestReliabilitySIGTERMUnderLoad(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	up.release()
+	up.Release()
 	wg.Wait()
 	code := d.wait()
 	if code != 0 {
@@ -235,19 +234,7 @@ type streamResult struct {
 
 // readStream POSTs a streamed call and reads it to the end.
 func readStream(e *relEnv, model string, headers ...string) (out streamResult) {
-	req, err := http.NewRequest(http.MethodPost, e.base+"/v1/messages", strings.NewReader(messageBody(model, true)))
-	if err != nil {
-		out.err = err
-		return
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("x-api-key", "sk-ant-test-reliability")
-	req.Header.Set("anthropic-version", "2023-06-01")
-	for _, h := range headers {
-		name, value, _ := strings.Cut(h, ":")
-		req.Header.Set(name, strings.TrimSpace(value))
-	}
-	resp, err := relClient.Do(req)
+	resp, err := e.send(messageBody(model, true), headers...)
 	if err != nil {
 		out.err = err
 		return

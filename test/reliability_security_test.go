@@ -22,7 +22,7 @@ import (
 // with the right token must still work, so the refusals prove something.
 func TestReliabilitySecurity(t *testing.T) {
 	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL())
+	e := newRelEnv(t, up.URL)
 	d := e.startDaemon()
 	tok := e.token()
 	bearer := "Authorization: Bearer " + tok
@@ -78,7 +78,7 @@ func TestReliabilitySecurity(t *testing.T) {
 
 	// The daemon is still there (no shutdown got through), and the right
 	// token is accepted: the refusals were the checks, not a broken route.
-	if d.done() {
+	if d.Exited() {
 		t.Fatalf("the daemon exited during the attack:\n%s", d.output())
 	}
 	if code, body := send(t, "POST", e.base+"/api/reload", bearer); code != 200 {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // TestReliabilityCrashLoop installs cco as a systemd user service whose
@@ -23,7 +25,7 @@ func TestReliabilityCrashLoop(t *testing.T) {
 	const unit = "cco-daemon.service"
 	ccoHome := filepath.Join(m.home, ".cco")
 	env := []string{"CCO_HOME=" + ccoHome}
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 var reliabilityFull = flag.Bool("reliability.full", false, "run the reliability suite's full form (also CCO_RELIABILITY=full)")
@@ -75,7 +76,7 @@ type relEnv struct {
 func newRelEnv(t *testing.T, upstream string, extra ...string) *relEnv {
 	t.Helper()
 	dir := t.TempDir()
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,11 +141,9 @@ func (e *relEnv) cco(args ...string) (stdout, stderr string, code int) {
 // relDaemon is `cco daemon run` started by a test: in the foreground, so
 // that the test is its parent and sees its exit status.
 type relDaemon struct {
-	e      *relEnv
-	cmd    *exec.Cmd
-	out    *os.File
-	exited chan struct{}
-	state  *os.ProcessState
+	*testkit.Child
+	e   *relEnv
+	out *os.File
 }
 
 // startDaemon starts the daemon and waits until /ready answers 200 (or the
@@ -158,7 +157,8 @@ func (e *relEnv) startDaemon(extraEnv ...string) *relDaemon {
 	return d
 }
 
-// spawn starts the daemon without waiting for anything.
+// spawn starts the daemon without waiting for anything; the test's
+// cleanup kills it if it still runs.
 func (e *relEnv) spawn(extraEnv ...string) *relDaemon {
 	e.t.Helper()
 	out, err := os.CreateTemp(e.dir, "daemon-*.out")
@@ -170,35 +170,15 @@ func (e *relEnv) spawn(extraEnv ...string) *relDaemon {
 	cmd.Stdout, cmd.Stderr = out, out
 	// Its own process group, so a terminal's ^C reaches the test only.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	c, err := testkit.StartChild(cmd)
+	if err != nil {
 		e.t.Fatal(err)
 	}
-	d := &relDaemon{e: e, cmd: cmd, out: out, exited: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		d.state = cmd.ProcessState
-		close(d.exited)
-	}()
-	e.t.Cleanup(func() {
-		if !d.done() {
-			_ = cmd.Process.Kill()
-			<-d.exited
-		}
-		out.Close()
-	})
-	return d
+	e.t.Cleanup(func() { c.Kill(); out.Close() })
+	return &relDaemon{Child: c, e: e, out: out}
 }
 
-func (d *relDaemon) pid() int { return d.cmd.Process.Pid }
-
-func (d *relDaemon) done() bool {
-	select {
-	case <-d.exited:
-		return true
-	default:
-		return false
-	}
-}
+func (d *relDaemon) pid() int { return d.PID() }
 
 func (d *relDaemon) output() string {
 	b, _ := os.ReadFile(d.out.Name())
@@ -207,8 +187,8 @@ func (d *relDaemon) output() string {
 
 func (d *relDaemon) waitReady() error {
 	return waitFor(d.e.base+"/ready", func() (bool, error) {
-		if d.done() {
-			return false, fmt.Errorf("the daemon exited: %v", d.state)
+		if d.Exited() {
+			return false, fmt.Errorf("the daemon exited: %v", d.Err())
 		}
 		code, _, err := httpStatus(d.e.base + "/ready")
 		return code == 200, err
@@ -219,7 +199,7 @@ func (d *relDaemon) waitReady() error {
 // the exit code (-1 when killed by a signal).
 func (d *relDaemon) signal(sig syscall.Signal) int {
 	d.e.t.Helper()
-	if err := d.cmd.Process.Signal(sig); err != nil {
+	if err := d.Cmd.Process.Signal(sig); err != nil {
 		d.e.t.Fatalf("signalling the daemon: %v", err)
 	}
 	return d.wait()
@@ -228,12 +208,11 @@ func (d *relDaemon) signal(sig syscall.Signal) int {
 // wait waits (bounded) for the daemon to exit and returns its exit code.
 func (d *relDaemon) wait() int {
 	d.e.t.Helper()
-	select {
-	case <-d.exited:
-	case <-time.After(2 * waitLimit):
-		d.e.t.Fatalf("the daemon (pid %d) did not exit within %s\noutput:\n%s", d.pid(), 2*waitLimit, d.output())
+	code, err := d.Wait(2 * waitLimit)
+	if err != nil {
+		d.e.t.Fatalf("the daemon: %v\noutput:\n%s", err, d.output())
 	}
-	return d.state.ExitCode()
+	return code
 }
 
 // stop is a clean stop that must exit 0.
@@ -267,9 +246,21 @@ var relClient = &http.Client{
 
 // message sends one POST /v1/messages and returns status, headers and body.
 func (e *relEnv) message(body string, headers ...string) (int, http.Header, []byte, error) {
-	req, err := http.NewRequest(http.MethodPost, e.base+"/v1/messages", strings.NewReader(body))
+	resp, err := e.send(body, headers...)
 	if err != nil {
 		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b, err
+}
+
+// send POSTs body to /v1/messages as a client with an API key does;
+// headers are "Name: value" strings.
+func (e *relEnv) send(body string, headers ...string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodPost, e.base+"/v1/messages", strings.NewReader(body))
+	if err != nil {
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("x-api-key", "sk-ant-test-reliability")
@@ -278,13 +269,7 @@ func (e *relEnv) message(body string, headers ...string) (int, http.Header, []by
 		name, value, _ := strings.Cut(h, ":")
 		req.Header.Set(name, strings.TrimSpace(value))
 	}
-	resp, err := relClient.Do(req)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b, err
+	return relClient.Do(req)
 }
 
 func messageBody(model string, stream bool) string {

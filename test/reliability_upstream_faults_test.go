@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // TestReliabilityUpstreamFaults makes the upstream fail in the ways a real
@@ -20,7 +22,7 @@ import (
 // stay healthy throughout.
 func TestReliabilityUpstreamFaults(t *testing.T) {
 	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL())
+	e := newRelEnv(t, up.URL)
 	e.startDaemon()
 	injected, unchanged, requests := 0, 0, 0
 	okBodies := 0 // distinct successful answers, each one cache entry
@@ -47,9 +49,9 @@ func TestReliabilityUpstreamFaults(t *testing.T) {
 				switch {
 				case err != nil:
 					t.Errorf("%s: %v", fault, err)
-				case code != status || string(b) != statusBody(status) || h.Get("Retry-After") != "7" || h.Get("X-Fake-Upstream") != "status":
+				case code != status || string(b) != testkit.StatusBody(status) || h.Get("Retry-After") != "7" || h.Get("X-Fake-Upstream") != "status":
 					t.Errorf("%s (stream %t): got %d retry-after %q body %s; want the upstream's %d, retry-after 7, body %s",
-						fault, stream, code, h.Get("Retry-After"), b, status, statusBody(status))
+						fault, stream, code, h.Get("Retry-After"), b, status, testkit.StatusBody(status))
 				case h.Get("X-Cco-Cache") == "hit":
 					t.Errorf("%s: an error was answered from the cache", fault)
 				default:
@@ -58,16 +60,16 @@ func TestReliabilityUpstreamFaults(t *testing.T) {
 			}
 			// The same body now succeeds: it must go upstream (the errors
 			// were not stored) and be answered in full.
-			before := up.count("")
+			before := up.Count("")
 			requests++
 			code, h, _, err := e.message(body)
-			if err != nil || code != 200 || h.Get("X-Cco-Cache") != "miss" || up.count("") != before+1 {
+			if err != nil || code != 200 || h.Get("X-Cco-Cache") != "miss" || up.Count("") != before+1 {
 				t.Errorf("after %s: %d cache %q, upstream calls %d->%d; want 200, a miss and one upstream call",
-					fault, code, h.Get("X-Cco-Cache"), before, up.count(""))
+					fault, code, h.Get("X-Cco-Cache"), before, up.Count(""))
 			}
 			okBodies++
 		}
-		if n := up.count(fmt.Sprintf("status:%d", status)); n != 4 {
+		if n := up.Count(fmt.Sprintf("status:%d", status)); n != 4 {
 			t.Errorf("status %d: the upstream saw %d requests for 4 calls (cco retried?)", status, n)
 		}
 	}
@@ -84,7 +86,7 @@ func TestReliabilityUpstreamFaults(t *testing.T) {
 			t.Errorf("reset: %d %v %s; want 502 with an error body", code, err, b)
 		}
 	}
-	if n := up.count("reset"); n != 2 {
+	if n := up.Count("reset"); n != 2 {
 		t.Errorf("reset: the upstream saw %d requests for 2 calls (cco retried?)", n)
 	}
 
@@ -99,9 +101,9 @@ func TestReliabilityUpstreamFaults(t *testing.T) {
 		unchanged++
 	}
 	requests++
-	before := up.count("")
-	if r := readStream(e, "rel-fault-cut"); !r.complete || up.count("") != before+1 {
-		t.Errorf("after a cut stream: complete %t (%v), upstream calls %d->%d; the partial stream must not be cached", r.complete, r.err, before, up.count(""))
+	before := up.Count("")
+	if r := readStream(e, "rel-fault-cut"); !r.complete || up.Count("") != before+1 {
+		t.Errorf("after a cut stream: complete %t (%v), upstream calls %d->%d; the partial stream must not be cached", r.complete, r.err, before, up.Count(""))
 	}
 	okBodies++
 
@@ -113,13 +115,13 @@ func TestReliabilityUpstreamFaults(t *testing.T) {
 		unchanged++
 	}
 	requests++
-	before = up.count("")
-	if r := readStream(e, "rel-fault-stall"); !r.complete || up.count("") != before+1 {
-		t.Errorf("after a stall: complete %t (%v), upstream calls %d->%d; the partial stream must not be cached", r.complete, r.err, before, up.count(""))
+	before = up.Count("")
+	if r := readStream(e, "rel-fault-stall"); !r.complete || up.Count("") != before+1 {
+		t.Errorf("after a stall: complete %t (%v), upstream calls %d->%d; the partial stream must not be cached", r.complete, r.err, before, up.Count(""))
 	}
 	okBodies++
 
-	hits := int(up.hits.Load())
+	hits := int(up.Hits.Load())
 	if hits != requests+1 { // +1: the warm-up call
 		t.Errorf("the upstream saw %d requests for %d calls", hits, requests+1)
 	}
@@ -140,7 +142,7 @@ func TestReliabilityUpstreamFaults(t *testing.T) {
 
 // stalledStream reads the first event of a stalled stream, gives up, and
 // waits for the upstream to see its request cancelled.
-func stalledStream(t *testing.T, e *relEnv, up *faultyUpstream) bool {
+func stalledStream(t *testing.T, e *relEnv, up *testkit.Upstream) bool {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.base+"/v1/messages", strings.NewReader(messageBody("rel-fault-stall", true)))
@@ -159,15 +161,15 @@ func stalledStream(t *testing.T, e *relEnv, up *faultyUpstream) bool {
 		return false
 	}
 	select {
-	case <-up.stalled:
+	case <-up.Stalled:
 	case <-time.After(waitLimit):
 		t.Errorf("stall: the upstream never stalled")
 		return false
 	}
-	before := up.cancelled.Load()
+	before := up.Cancelled.Load()
 	cancel()
 	if err := waitFor("the upstream request to be cancelled", func() (bool, error) {
-		return up.cancelled.Load() > before, nil
+		return up.Cancelled.Load() > before, nil
 	}); err != nil {
 		t.Errorf("stall: the client went away but cco kept the upstream request open: %v", err)
 		return false

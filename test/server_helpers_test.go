@@ -6,78 +6,38 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // testAPIKey must never appear in the daemon's files.
 const testAPIKey = "sk-ant-e2e-SECRET-fedcba9876543210"
 
-// upstream is a fake Messages API: JSON or SSE answers with usage; a body
-// containing "HOLD" waits for release before answering.
-type upstream struct {
-	*httptest.Server
-	calls    atomic.Int64
-	received chan struct{}
-	once     sync.Once
-	release  chan struct{}
+// newUpstream is the kit's fake with the figures the end-to-end checks
+// name: JSON answers 100 input, 20 output and 5 cache-read tokens;
+// streams 200 input, 30 output and 7 cache-write tokens.
+func newUpstream(t *testing.T) *testkit.Upstream {
+	return testkit.NewUpstream(t, testkit.UpstreamOptions{
+		Usage:       testkit.Usage{Input: 100, Output: 20, CacheRead: 5},
+		StreamUsage: testkit.Usage{Input: 200, Output: 30, CacheWrite: 7},
+	})
 }
 
-func newUpstream(t *testing.T) *upstream {
-	u := &upstream{received: make(chan struct{}, 100), release: make(chan struct{})}
-	u.Server = httptest.NewServer(http.HandlerFunc(u.serve))
-	t.Cleanup(func() { u.releaseAll(); u.Close() })
-	return u
-}
-
-func (u *upstream) releaseAll() { u.once.Do(func() { close(u.release) }) }
-
-func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
-	u.calls.Add(1)
-	body, _ := io.ReadAll(r.Body)
-	u.received <- struct{}{}
-	if bytes.Contains(body, []byte("HOLD")) {
-		select {
-		case <-u.release:
-		case <-r.Context().Done():
-			return
-		}
-	}
-	var req struct {
-		Model  string `json:"model"`
-		Stream bool   `json:"stream"`
-	}
-	_ = json.Unmarshal(body, &req)
-	if !req.Stream {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"id":"msg_1","type":"message","role":"assistant","model":%q,"content":[{"type":"text","text":"hello"}],"stop_reason":"end_turn","usage":{"input_tokens":100,"output_tokens":20,"cache_read_input_tokens":5,"cache_creation_input_tokens":0}}`, req.Model)
-		return
-	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	fmt.Fprintf(w, "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":%q,\"usage\":{\"input_tokens\":200,\"output_tokens\":1,\"cache_creation_input_tokens\":7}}}\n\n", req.Model)
-	fmt.Fprint(w, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"hi\"}}\n\n")
-	fmt.Fprint(w, "event: message_delta\ndata: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":30}}\n\n")
-	fmt.Fprint(w, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
-}
-
-// daemon is a cco daemon run by a test, stopped by PID at cleanup.
+// daemon is a cco daemon run by a test, killed by PID at cleanup if it
+// still runs.
 type daemon struct {
-	cmd    *exec.Cmd
+	*testkit.Child
 	url    string
 	home   string // CCO_HOME
 	env    []string
-	done   chan struct{}
-	err    error
-	output *bytes.Buffer
+	output *testkit.Buffer
 }
 
 // ccoEnv is a private environment: own HOME and CCO_HOME, no CCO_* from
@@ -97,35 +57,26 @@ func ccoEnv(t *testing.T, extra ...string) (env []string, home string) {
 // startDaemon runs 'cco daemon run' on a free port and waits for /ready.
 func startDaemon(t *testing.T, config string, extraEnv ...string) *daemon {
 	t.Helper()
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	require.NoError(t, err)
 	env, home := ccoEnv(t, extraEnv...)
 	require.NoError(t, os.MkdirAll(home, 0o700))
 	if config != "" {
 		require.NoError(t, os.WriteFile(filepath.Join(home, "config.toml"), []byte(config), 0o600))
 	}
-	d := &daemon{url: fmt.Sprintf("http://127.0.0.1:%d", port), home: home, env: env, done: make(chan struct{}), output: &bytes.Buffer{}}
+	d := &daemon{url: fmt.Sprintf("http://127.0.0.1:%d", port), home: home, env: env, output: &testkit.Buffer{}}
 	// The port comes from the environment, so that the cco verbs the test
 	// runs with the same environment find this daemon.
 	d.env = append(d.env, fmt.Sprintf("CCO_PORT=%d", port))
-	d.cmd = exec.Command(ccoPath(), "daemon", "run")
-	d.cmd.Env = d.env
-	d.cmd.Stdout, d.cmd.Stderr = d.output, d.output
-	require.NoError(t, d.cmd.Start())
-	go func() { d.err = d.cmd.Wait(); close(d.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-d.done:
-		default:
-			_ = d.cmd.Process.Kill()
-			<-d.done
-		}
-	})
+	cmd := exec.Command(ccoPath(), "daemon", "run")
+	cmd.Env = d.env
+	cmd.Stdout, cmd.Stderr = d.output, d.output
+	d.Child, err = testkit.StartChild(cmd)
+	require.NoError(t, err)
+	t.Cleanup(d.Kill)
 	require.NoError(t, waitFor(d.url+"/ready", func() (bool, error) {
-		select {
-		case <-d.done:
-			return false, fmt.Errorf("the daemon exited: %v\n%s", d.err, d.output)
-		default:
+		if d.Exited() {
+			return false, fmt.Errorf("the daemon exited: %v\n%s", d.Err(), d.output)
 		}
 		code, _, err := httpStatus(d.url + "/ready")
 		return code == 200, err
@@ -136,12 +87,9 @@ func startDaemon(t *testing.T, config string, extraEnv ...string) *daemon {
 // wait waits for the daemon to exit and returns its exit code.
 func (d *daemon) wait(t *testing.T) int {
 	t.Helper()
-	select {
-	case <-d.done:
-	case <-time.After(waitLimit):
-		t.Fatalf("the daemon did not exit within %s", waitLimit)
-	}
-	return d.cmd.ProcessState.ExitCode()
+	code, err := d.Wait(waitLimit)
+	require.NoError(t, err)
+	return code
 }
 
 // cco runs the binary with the daemon's environment.

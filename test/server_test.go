@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 func skipOnWindows(t *testing.T) {
@@ -34,20 +36,20 @@ func TestDrainOnSIGTERM(t *testing.T) {
 	}
 	res := make(chan result, 1)
 	go func() {
-		resp, b := d.post(t, body("claude-haiku-4-5", false, "HOLD please"))
+		resp, b := d.post(t, `{"model":"claude-haiku-4-5","max_tokens":50,"metadata":{"user_id":"hold"},"messages":[{"role":"user","content":"hold please"}]}`)
 		res <- result{resp.StatusCode, b}
 	}()
-	<-up.received
-	require.NoError(t, d.cmd.Process.Signal(syscall.SIGTERM))
+	<-up.Received
+	require.NoError(t, d.Cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, waitFor("/ready 503 while draining", func() (bool, error) {
 		code, _, err := httpStatus(d.url + "/ready")
 		return code == http.StatusServiceUnavailable, err
 	}))
-	up.releaseAll()
+	up.Release()
 	r := <-res
 	require.Equal(t, 200, r.code)
 	require.Contains(t, r.body, `"usage"`)
-	require.Equal(t, 0, d.wait(t), string(d.output.Bytes()))
+	require.Equal(t, 0, d.wait(t), d.output.String())
 
 	// The queued usage row was written before exit.
 	out, stderr, code := d.cco(t, "stats", "--json")
@@ -99,7 +101,7 @@ func TestStatsCLIAgreesWithAPI(t *testing.T) {
 	require.Contains(t, table, "Requests  4 (0 errors), cache hits 1 (25.0%)")
 
 	// Stopped: cco stats reads the database itself and says so.
-	require.NoError(t, d.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, d.Cmd.Process.Signal(syscall.SIGTERM))
 	require.Equal(t, 0, d.wait(t))
 	offline, stderr, exit := d.cco(t, "stats", "--json", "--since", since, "--until", until)
 	require.Equal(t, 0, exit, stderr)
@@ -118,7 +120,7 @@ func TestStatsCLIAgreesWithAPI(t *testing.T) {
 }
 
 func TestStatsNotRunningWithoutDatabase(t *testing.T) {
-	port, err := freePort() // never the default 3000, where a real daemon may run
+	port, err := testkit.FreePort() // never the default 3000, where a real daemon may run
 	require.NoError(t, err)
 	env, _ := ccoEnv(t, fmt.Sprintf("CCO_PORT=%d", port))
 	d := &daemon{env: env}
@@ -182,11 +184,11 @@ func TestReloadLive(t *testing.T) {
 
 	// SIGHUP does the same.
 	require.NoError(t, os.WriteFile(file(d), []byte(fmt.Sprintf("[daemon]\nupstream_url = %q\ncache_size = \"3MiB\"\n", up.URL)), 0o600))
-	require.NoError(t, d.cmd.Process.Signal(syscall.SIGHUP))
+	require.NoError(t, d.Cmd.Process.Signal(syscall.SIGHUP))
 	require.NoError(t, waitFor("reload on SIGHUP", func() (bool, error) {
 		return cache()["max_bytes"].(float64) == 3<<20, nil
 	}))
-	require.NoError(t, d.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, d.Cmd.Process.Signal(syscall.SIGTERM))
 	require.Equal(t, 0, d.wait(t))
 }
 

@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // TestSystemdService drives the whole cycle against a real systemd user
@@ -99,7 +101,7 @@ func TestSystemdService(t *testing.T) {
 
 	// kill -9: Restart=always brings it back after RestartSec (10 s).
 	pid, _ := strconv.Atoi(m.show(unit, "MainPID"))
-	require.True(t, pidAlive(pid), "MainPID %d", pid)
+	require.True(t, testkit.Alive(pid), "MainPID %d", pid)
 	restarts, _ := strconv.Atoi(m.show(unit, "NRestarts"))
 	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
 	newPID := waitRestart(t, m, unit, pid, restarts, 10*time.Second+waitLimit)
@@ -151,7 +153,7 @@ func TestSystemdService(t *testing.T) {
 	// stop through the manager: it stays stopped (no auto-restart pending).
 	pid, _ = strconv.Atoi(m.show(unit, "MainPID"))
 	assert.Contains(t, run("stop"), fmt.Sprintf("cco stopped through systemd (pid %d)", pid))
-	assert.False(t, pidAlive(pid), "the daemon (pid %d) survived the stop", pid)
+	assert.False(t, testkit.Alive(pid), "the daemon (pid %d) survived the stop", pid)
 	assert.Equal(t, "dead", m.show(unit, "SubState"), "a restart is pending after stop")
 	jobs, _ := m.systemctl("list-jobs", "--no-legend")
 	assert.Empty(t, strings.TrimSpace(jobs), "jobs pending after stop")
@@ -167,7 +169,7 @@ func TestSystemdService(t *testing.T) {
 	assert.Equal(t, "disabled", strings.TrimSpace(enabled))
 	assert.Contains(t, run("uninstall"), "stopped and removed")
 	assert.NoFileExists(t, unitFile)
-	assert.False(t, pidAlive(pid))
+	assert.False(t, testkit.Alive(pid))
 	_, _, err = httpStatus(base + "/health")
 	assert.Error(t, err, "something still answers on the port after uninstall")
 	wants, _ := filepath.Glob(filepath.Join(m.home, ".config/systemd/user/*/"+unit))

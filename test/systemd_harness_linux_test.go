@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +16,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // userManager is a private `systemd --user` for one test. It gets its own
@@ -149,19 +149,10 @@ func (m *userManager) ccoAt(exe string, env []string, args ...string) (stdout, s
 // whose script would then reach, and signal, this daemon.
 func quietPort(t *testing.T) int {
 	t.Helper()
-	for i := 0; i < 200; i++ {
-		port := 20000 + rand.IntN(12000)
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err == nil {
-			ln.Close()
-			return port
-		}
-	}
-	t.Fatal("no free port between 20000 and 32000")
-	return 0
+	port, err := testkit.QuietPort()
+	require.NoError(t, err)
+	return port
 }
-
-func pidAlive(pid int) bool { return pid > 0 && syscall.Kill(pid, 0) == nil }
 
 // linkOrCopy puts the binary under test at dst (a path with spaces).
 func linkOrCopy(t *testing.T, src, dst string) {

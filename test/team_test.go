@@ -13,11 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/anthropics/cco/internal/testkit"
-	"github.com/anthropics/cco/server/analytics"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/anthropics/cco/internal/testkit"
+	"github.com/anthropics/cco/server/analytics"
 )
 
 // The team database is a real PostgreSQL (testkit runs a private one);
@@ -105,7 +106,7 @@ func teamRowsQuiet(pg *testkit.Postgres) (int64, error) {
 func TestTeamTwoMachines(t *testing.T) {
 	pg := testkit.StartPostgres(t)
 	up := newFaultyUpstream(t)
-	laptop, desktop := teamEnv(t, up.URL(), pg, "laptop", "ann"), teamEnv(t, up.URL(), pg, "desktop", "bob")
+	laptop, desktop := teamEnv(t, up.URL, pg, "laptop", "ann"), teamEnv(t, up.URL, pg, "desktop", "bob")
 	d1, d2 := laptop.startDaemon(), desktop.startDaemon()
 	laptop.calls(7, "team-a")
 	desktop.calls(5, "team-b")
@@ -171,7 +172,7 @@ func TestTeamTwoMachines(t *testing.T) {
 func TestTeamFailuresAreExplained(t *testing.T) {
 	pg := testkit.StartPostgres(t)
 	up := newFaultyUpstream(t)
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	require.NoError(t, err)
 	pg.Exec(`CREATE DATABASE future`)
 	future := strings.Replace(pg.URL(), "/cco?", "/future?", 1)
@@ -194,7 +195,7 @@ func TestTeamFailuresAreExplained(t *testing.T) {
 		{"schema from the future", future, "upgrade cco"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			e := newRelEnv(t, up.URL(), "CCO_TEAM_URL="+c.url)
+			e := newRelEnv(t, up.URL, "CCO_TEAM_URL="+c.url)
 			d := e.startDaemon()
 			defer d.stop()
 			e.calls(2, "fail-"+strings.ReplaceAll(c.name, " ", "-"))
@@ -225,7 +226,7 @@ func (e *relEnv) metricsText() string {
 func TestReliabilityTeamOutage(t *testing.T) {
 	pg := testkit.StartPostgres(t)
 	up := newFaultyUpstream(t)
-	e := teamEnv(t, up.URL(), pg, "m-outage", "ann")
+	e := teamEnv(t, up.URL, pg, "m-outage", "ann")
 	d := e.startDaemon()
 	before, during := pick(20, 200), pick(50, 2000)
 	e.calls(before, "outage-before")
@@ -270,7 +271,7 @@ func TestReliabilityTeamOutage(t *testing.T) {
 func TestReliabilityTeamKill9(t *testing.T) {
 	pg := testkit.StartPostgres(t)
 	up := newFaultyUpstream(t)
-	e := teamEnv(t, up.URL(), pg, "m-kill9", "ann")
+	e := teamEnv(t, up.URL, pg, "m-kill9", "ann")
 	n := pick(30_000, 300_000)
 	fillUsage(t, filepath.Join(e.ccoHome, "analytics.db"), n)
 

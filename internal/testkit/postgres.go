@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -69,7 +68,11 @@ func StartPostgres(t testing.TB) *Postgres {
 		"--auth-local=trust", "--auth-host=scram-sha-256", "--no-locale", "-E", "UTF8", "--no-sync"); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
-	p.Port = quietPort(t)
+	port, err := QuietPort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Port = port
 	t.Cleanup(p.Stop)
 	p.Start()
 
@@ -146,7 +149,7 @@ func (p *Postgres) Start() {
 			return
 		}
 		cancel()
-		if p.pid != 0 && !alive(p.pid) {
+		if p.pid != 0 && !Alive(p.pid) {
 			pid := p.pid
 			p.pid = 0
 			p.t.Fatalf("PostgreSQL (PID %d) exited while starting: %v\n%s", pid, err, p.log())
@@ -169,15 +172,10 @@ func (p *Postgres) Stop() {
 	}
 	if out, err := p.run("pg_ctl", "-D", p.dataDir(), "-m", "fast", "-W", "stop"); err != nil {
 		p.t.Logf("pg_ctl stop: %v\n%s; killing PID %d", err, out, p.pid)
-		kill(p.pid)
+		Kill(p.pid)
 	}
-	deadline := time.Now().Add(pgWait)
-	for alive(p.pid) {
-		if time.Now().After(deadline) {
-			p.t.Errorf("PostgreSQL PID %d still running %s after stop", p.pid, pgWait)
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
+	if err := WaitExit(p.pid, pgWait); err != nil {
+		p.t.Errorf("stopping PostgreSQL: %v", err)
 	}
 	p.pid = 0
 }
@@ -226,20 +224,4 @@ func findPostgresBin() string {
 func version(binDir string) int {
 	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
 	return v
-}
-
-// quietPort is a free port below the kernel's ephemeral range, so that
-// while the server is stopped its port is not handed to some other
-// socket, and Start finds it free again.
-func quietPort(t testing.TB) int {
-	for i := 0; i < 200; i++ {
-		port := 20000 + rand.IntN(12000)
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err == nil {
-			ln.Close()
-			return port
-		}
-	}
-	t.Fatal("no free port between 20000 and 32000")
-	return 0
 }

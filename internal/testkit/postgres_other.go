@@ -9,10 +9,6 @@ import "errors"
 
 func (p *Postgres) dropRoot() error { return nil }
 
-func kill(int) {}
-
-func alive(int) bool { return false }
-
 func (p *Postgres) run(string, ...string) ([]byte, error) {
 	return nil, errors.New("test PostgreSQL servers run on Unix only")
 }

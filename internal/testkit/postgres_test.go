@@ -21,7 +21,7 @@ func TestPostgresStopStart(t *testing.T) {
 	}
 	pid := p.PID()
 	p.Stop()
-	if alive(pid) {
+	if Alive(pid) {
 		t.Fatalf("PID %d still running after Stop", pid)
 	}
 	if err := ping(); err == nil {

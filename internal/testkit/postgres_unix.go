@@ -3,15 +3,12 @@
 package testkit
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 )
 
 // dropRoot arranges for PostgreSQL's programs to run as the postgres user
@@ -32,25 +29,6 @@ func (p *Postgres) dropRoot() error {
 	}
 	p.asUser = "postgres"
 	return nil
-}
-
-func kill(pid int) { syscall.Kill(pid, syscall.SIGKILL) }
-
-// alive reports whether pid runs. The server is not our child, and its
-// reaper may leave it a zombie for a while after it has exited.
-func alive(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return !errors.Is(err, os.ErrNotExist)
-	}
-	// The state follows the command name, which is in parentheses.
-	if i := strings.LastIndexByte(string(b), ')'); i >= 0 && i+2 < len(b) {
-		return b[i+2] != 'Z'
-	}
-	return true
 }
 
 // run runs one of PostgreSQL's programs, as the postgres user when we are
