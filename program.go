@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/anthropics/cco/config"
 	"github.com/anthropics/cco/internal/logsink"
@@ -20,7 +19,7 @@ import (
 
 // shutdownTimeout bounds the drain on stop: streams still running after it
 // are cut so that a stop always finishes.
-const shutdownTimeout = 10 * time.Second
+const shutdownTimeout = platform.DrainTimeout
 
 // program runs the CCO server under kardianos/service: it is the library's
 // Interface. Start returns as soon as the listener is bound; Stop drains

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"path/filepath"
 	"strings"
 
 	"github.com/anthropics/cco/config"
@@ -40,7 +39,7 @@ func locateConfig(file string) (*config.Config, error) {
 	if herr != nil {
 		return nil, herr
 	}
-	if cfg, derr := config.Load(config.Options{Home: home, File: filepath.Join(home, ".no-config")}); derr == nil {
+	if cfg, derr := config.Load(config.Options{Home: home, NoFile: true}); derr == nil {
 		return cfg, nil
 	}
 	return nil, err

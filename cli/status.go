@@ -107,7 +107,17 @@ func statusDetached(ctx context.Context, paths config.Paths) (daemonStatus, erro
 		c := client.For(*info, paths)
 		if s.Health = liveHealth(ctx, c, d.PID); s.Health == "ok" {
 			s.URL = c.URL()
+			return s, nil
 		}
+		// Then where the configuration says it listens.
+		if cfg, err := locateConfig(""); err == nil {
+			c = client.ForConfig(cfg)
+			if liveHealth(ctx, c, d.PID) == "ok" {
+				s.Health, s.URL = "ok", c.URL()
+				return s, nil
+			}
+		}
+		s.Health = "unknown (it does not answer at daemon.pid's address, which is not to be trusted, nor at the configured one)"
 		return s, nil
 	}
 	c := client.For(*info, paths)
@@ -197,7 +207,7 @@ func printStatus(w io.Writer, s daemonStatus) {
 		fmt.Fprintln(w, "cco is running (a process holds daemon.lock), but which process is not certain:")
 		fmt.Fprintf(w, "  %s\n", s.NotCertain)
 	case s.WrongPidFile != 0:
-		fmt.Fprintf(w, "cco is running (pid %d holds the lock), but daemon.pid names pid %d, which does not\n", s.PID, s.WrongPidFile)
+		fmt.Fprintf(w, "cco is running (pid %d holds the lock), but daemon.pid names pid %d, which is not the daemon\n", s.PID, s.WrongPidFile)
 		fmt.Fprintf(w, "  health:   %s\n", s.Health)
 		fmt.Fprintln(w, "  'cco stop' stops the lock holder and never signals the pid the file names; 'cco restart' writes a correct pid file")
 	case s.State == "running":

@@ -10,9 +10,10 @@ import (
 	"github.com/anthropics/cco/platform"
 )
 
-// defaultStopTimeout is how long stop waits after SIGTERM before SIGKILL;
-// it leaves room for the daemon's own drain.
-const defaultStopTimeout = 10 * time.Second
+// defaultStopTimeout is how long stop waits after SIGTERM before SIGKILL:
+// what a service manager waits, which leaves room for the daemon's own
+// drain (platform.DrainTimeout) and the flush after it.
+const defaultStopTimeout = platform.StopTimeout
 
 func addTimeoutFlag(fs *flags) *time.Duration {
 	return fs.Duration("timeout", defaultStopTimeout, "how long to wait after "+detached.TermName+" before killing the daemon")

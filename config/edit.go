@@ -66,7 +66,7 @@ func edit(file string, create bool, change func([]string) []string) (bool, error
 		return false, err
 	}
 	defer lock.Release()
-	old, err := readFile(target)
+	old, _, err := readFile(target)
 	if err != nil {
 		return false, err
 	}

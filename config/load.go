@@ -20,8 +20,11 @@ import (
 // Options says where Load looks.
 type Options struct {
 	Home  string         // CCO_HOME; HomeDir() when empty
-	File  string         // --config; Home/config.toml when empty
+	File  string         // --config, which must exist; Home/config.toml (optional) when empty
 	Flags *pflag.FlagSet // flags registered by AddFlags; may be nil
+	// NoFile skips the file: the defaults and the environment only, for
+	// finding the daemon while the file is the thing being fixed.
+	NoFile bool
 }
 
 // DefaultFile is the config file inside CCO_HOME.
@@ -37,14 +40,27 @@ func Load(opts Options) (*Config, error) {
 		}
 		opts.Home = h
 	}
-	if opts.File == "" {
+	named := opts.File != ""
+	if !named {
 		opts.File = DefaultFile(opts.Home)
 	} else if abs, err := filepath.Abs(opts.File); err == nil {
 		opts.File = abs
 	}
-	data, err := readFile(opts.File)
-	if err != nil {
-		return nil, err
+	var data []byte
+	if !opts.NoFile {
+		if fi, err := os.Stat(opts.Home); err == nil && !fi.IsDir() && !named {
+			return nil, &Error{Msg: fmt.Sprintf("CCO_HOME %s is a file, not a directory; move it away or set CCO_HOME to another path", opts.Home)}
+		}
+		var err error
+		var found bool
+		if data, found, err = readFile(opts.File); err != nil {
+			return nil, err
+		}
+		if !found && named {
+			// Only the default file may be absent: a file named with
+			// --config that is not there is a typo, not "use defaults".
+			return nil, &Error{Where: opts.File, Msg: "does not exist; check the path given with --config, or leave --config out to use " + DefaultFile(opts.Home)}
+		}
 	}
 	v, err := parseFile(opts.File, data)
 	if err != nil {
@@ -114,18 +130,18 @@ const MaxFileSize = 4 << 20
 // device, a directory or a file past MaxFileSize is refused. A link is
 // followed (dotfile managers link config files) to a regular file only. A
 // missing file is no error: the defaults apply.
-func readFile(file string) ([]byte, error) {
-	data, err := platform.ReadRegular(file, MaxFileSize, platform.FollowLinks)
+func readFile(file string) (data []byte, found bool, err error) {
+	data, err = platform.ReadRegular(file, MaxFileSize, platform.FollowLinks)
 	var fe *platform.FileError
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return nil, nil
+		return nil, false, nil
 	case errors.As(err, &fe):
-		return nil, &Error{Where: file, Msg: strings.TrimPrefix(fe.Error(), file+" ")}
+		return nil, true, &Error{Where: file, Msg: strings.TrimPrefix(fe.Error(), file+" ")}
 	case err != nil:
-		return nil, &Error{Where: file, Msg: fmt.Sprintf("cannot read: %v", err)}
+		return nil, true, &Error{Where: file, Msg: fmt.Sprintf("cannot read: %v", err)}
 	}
-	return data, nil
+	return data, true, nil
 }
 
 // parseFile reads TOML through viper, turning a syntax error into one that

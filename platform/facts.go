@@ -26,6 +26,11 @@ const (
 	// StopTimeout is how long a manager waits for a clean stop (systemd's
 	// TimeoutStopSec, launchd's ExitTimeOut) before it kills the daemon.
 	StopTimeout = 30 * time.Second
+	// DrainTimeout is how long a stopping daemon lets calls in flight
+	// finish before it cuts them, flushes the usage records and exits. It
+	// is well inside StopTimeout so that a stop with a stream open ends
+	// cleanly, not in a kill that loses the records.
+	DrainTimeout = 10 * time.Second
 )
 
 // ServiceNameHook renames the systemd unit and the Windows service: a test

@@ -208,18 +208,38 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return s.shutdownErr
 }
 
+// cutGrace is how long the handlers of calls cut at the drain's end have
+// to record them.
+const cutGrace = 2 * time.Second
+
 func (s *Server) shutdown(ctx context.Context) error {
 	s.ready.Store(false)
 	s.draining.Store(true)
+	cut := false
 	select {
 	case <-s.inflight.idle():
 	case <-ctx.Done():
+		cut = true
 		s.log.Warn("shutdown timeout reached with requests still in flight; closing them")
 	}
 	var errs []error
 	if err := s.http.Shutdown(ctx); err != nil {
 		s.http.Close()
-		errs = append(errs, fmt.Errorf("closing the HTTP server: %w", err))
+		// Running out of the drain's time is what the timeout is for:
+		// the calls are cut and recorded, and the stop is still clean.
+		if ctx.Err() == nil {
+			errs = append(errs, fmt.Errorf("closing the HTTP server: %w", err))
+		}
+		cut = true
+	}
+	if cut {
+		// The cut calls' handlers record what the API had reported; give
+		// them a moment to do so before the records are flushed.
+		select {
+		case <-s.inflight.idle():
+		case <-time.After(cutGrace):
+			s.log.Warn("calls still running after they were cut; their usage may not be recorded", "grace", cutGrace)
+		}
 	}
 	s.loopsMu.Lock()
 	s.stopping = true
