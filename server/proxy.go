@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,6 +38,11 @@ type call struct {
 	reserved    float64 // held against the budgets until the call ends
 }
 
+// bodyReadTimeout bounds reading a request's body: ample for the largest
+// body max_body_size allows on a slow link, short of holding a connection
+// for ever.
+var bodyReadTimeout = 2 * time.Minute // a var for tests
+
 // handleProxy forwards /v1/* to upstream_url.
 func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) {
 	s.proxied.Add(1)
@@ -52,18 +58,42 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	cfg := s.Config()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, cfg.MaxBodySize))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			c.status = http.StatusRequestEntityTooLarge
-			writeJSON(w, c.status, apiError("request_too_large", fmt.Sprintf(
-				"cco: the request body is larger than max_body_size (%s); raise it with 'cco config set max_body_size SIZE'", config.FormatSize(cfg.MaxBodySize))))
-			return
-		}
-		c.status = statusClientClosed
+	tooLarge := func() {
+		c.status = http.StatusRequestEntityTooLarge
+		writeJSON(w, c.status, apiError("request_too_large", fmt.Sprintf(
+			"cco: the request body is larger than max_body_size (%s); raise it with 'cco config set max_body_size SIZE'", config.FormatSize(cfg.MaxBodySize))))
+	}
+	if r.ContentLength > cfg.MaxBodySize {
+		// Refused before a byte of it is read (and without a 100
+		// Continue), rather than after the client has sent it all.
+		tooLarge()
 		return
 	}
+	// A client that declares a body and never sends it must not hold a
+	// connection (and a call in flight) for ever.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(bodyReadTimeout))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, cfg.MaxBodySize))
+	if err != nil {
+		// The deadline stays: the server would otherwise wait for the
+		// rest of the body before it answers, on a connection it then
+		// closes.
+		w.Header().Set("Connection", "close")
+		var over *http.MaxBytesError
+		var nerr net.Error
+		switch {
+		case errors.As(err, &over):
+			tooLarge()
+		case errors.As(err, &nerr) && nerr.Timeout():
+			c.status = http.StatusRequestTimeout
+			writeJSON(w, c.status, apiError("request_timeout", fmt.Sprintf(
+				"cco: the request body did not arrive within %s", bodyReadTimeout)))
+		default:
+			c.status = statusClientClosed
+		}
+		return
+	}
+	_ = rc.SetReadDeadline(time.Time{})
 	// The answer names its model; the request's is read only when it does
 	// not (an error, say), since parsing a large body costs time. Only
 	// Messages calls have a model: count_tokens names one, but costs
