@@ -14,11 +14,22 @@ import (
 
 func f64(v float64) *float64 { return &v }
 
-func TestStatsAggregates(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "a.db")
+// openTestStore opens the database at path, or a new one in a temporary
+// folder when path is "", and closes it when the test ends.
+func openTestStore(t testing.TB, path string) *Store {
+	t.Helper()
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "a.db")
+	}
 	s, err := Open(path)
 	require.NoError(t, err)
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestStatsAggregates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	s := openTestStore(t, path)
 	day1 := time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC)
 	day2 := day1.Add(2 * time.Hour)
 	recs := []Record{
@@ -127,9 +138,7 @@ func TestParseRange(t *testing.T) {
 }
 
 func TestStatsFoldModelsPastTheBound(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "a.db"))
-	require.NoError(t, err)
-	defer s.Close()
+	s := openTestStore(t, "")
 	now := time.Now()
 	var recs []Record
 	for i := range MaxModels + 50 {

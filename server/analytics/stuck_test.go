@@ -17,9 +17,7 @@ import (
 // recovers when the lock goes.
 func TestWriterStuckWhileDatabaseLocked(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.db")
-	s, err := Open(path)
-	require.NoError(t, err)
-	defer s.Close()
+	s := openTestStore(t, path)
 	w := NewWriter(s, slog.New(slog.NewTextHandler(io.Discard, nil)), 100)
 	defer w.Close(context.Background())
 
