@@ -203,13 +203,22 @@ func TestStatusLineInstallCreatesAndFollowsLinks(t *testing.T) {
 	link := filepath.Join(dir, "settings.json")
 	require.NoError(t, os.Remove(link))
 	require.NoError(t, os.Symlink(dots, link))
-	code, _, stderr = runCLI("statusline", "--install")
+	installThroughLink(t, link, dots)
+}
+
+// installThroughLink runs `cco statusline --install` where link is the
+// settings file: the link stays, and target, the file it names, gets
+// cco's status line.
+func installThroughLink(t *testing.T, link, target string) {
+	t.Helper()
+	code, _, stderr := runCLI("statusline", "--install")
 	require.Equal(t, exitOK, code, stderr)
 	fi, err := os.Lstat(link)
 	require.NoError(t, err)
 	assert.NotZero(t, fi.Mode()&os.ModeSymlink)
-	got, _ = os.ReadFile(dots)
-	assert.Contains(t, string(got), "\"statusLine\"")
+	got, err := os.ReadFile(target)
+	require.NoError(t, err)
+	assert.Contains(t, string(got), `"statusLine"`)
 }
 
 func TestIsOurStatusLine(t *testing.T) {
@@ -260,12 +269,5 @@ func TestStatusLineInstallKeepsWhatIsNotCcos(t *testing.T) {
 	require.NoError(t, os.Remove(file))
 	real := filepath.Join(t.TempDir(), "dotfiles-settings.json")
 	require.NoError(t, os.Symlink(real, file))
-	code, _, stderr = runCLI("statusline", "--install")
-	require.Equal(t, exitOK, code, stderr)
-	fi, err := os.Lstat(file)
-	require.NoError(t, err)
-	assert.NotZero(t, fi.Mode()&os.ModeSymlink)
-	b, err := os.ReadFile(real)
-	require.NoError(t, err)
-	assert.Contains(t, string(b), `"statusLine"`)
+	installThroughLink(t, file, real)
 }

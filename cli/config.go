@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -121,9 +120,7 @@ func showConfig(cfg *config.Config, asJSON bool, stdout io.Writer) error {
 		for _, k := range config.Keys {
 			out = append(out, entry{k.Name, cfg.Value(k.Name), string(cfg.Sources[k.Name])})
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSON(stdout, out)
 	}
 	fmt.Fprintf(stdout, "# %s\n", cfg.File)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -8,6 +9,13 @@ import (
 
 	"golang.org/x/term"
 )
+
+// writeJSON writes v as --json prints it: indented by two spaces.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
 
 // isTerminal reports whether w is a terminal (not a pipe, a file or
 // /dev/null, which is a character device too).

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -49,9 +48,7 @@ func cmdTeamStats(ctx context.Context, file string, o statsOptions, stdout io.Wr
 		return err
 	}
 	if o.json {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(gs)
+		return writeJSON(stdout, gs)
 	}
 	printGroups(stdout, gs, true)
 	fmt.Fprintf(stdout, "\nfrom %s\n", config.RedactURL(cfg.TeamURL))

@@ -150,40 +150,31 @@ func TestBadFlagNamed(t *testing.T) {
 	assert.Contains(t, err.Error(), "flag --port: 99999 is out of range")
 }
 
-func TestUnknownKeyAndTable(t *testing.T) {
-	home := isolate(t)
-	p := writeConfig(t, home, "[daemon]\nprot = 1\n[extra]\nx = 1\n")
-	_, err := Load(Options{})
-	require.ErrorIs(t, err, ErrInvalid)
-	assert.Contains(t, err.Error(), p+": daemon.prot: unknown key")
-	assert.Contains(t, err.Error(), p+": extra: unknown table or key")
-}
-
-func TestFileValueErrorNamesFileKeyValue(t *testing.T) {
-	home := isolate(t)
-	p := writeConfig(t, home, "[daemon]\nport = 70000\ncache_size = \"lots\"\n")
-	_, err := Load(Options{})
-	require.Error(t, err)
-	msg := err.Error()
-	assert.Contains(t, msg, p+": daemon.port: 70000 is out of range (allowed: an integer from 1 to 65535)")
-	assert.Contains(t, msg, p+`: daemon.cache_size: "lots" is not a size`)
-}
-
-func TestSyntaxErrorHasLine(t *testing.T) {
-	home := isolate(t)
-	p := writeConfig(t, home, "[daemon]\nport = 3000\nhost = \"unterminated\n")
-	_, err := Load(Options{})
-	require.ErrorIs(t, err, ErrInvalid)
-	assert.Contains(t, err.Error(), p+":3:")
-	assert.Contains(t, err.Error(), "TOML syntax error")
-}
-
-func TestBinaryJunk(t *testing.T) {
-	home := isolate(t)
-	writeConfig(t, home, "\x00\x01\xff\xfe junk")
-	_, err := Load(Options{})
-	require.ErrorIs(t, err, ErrInvalid)
-	assert.Contains(t, err.Error(), "binary data")
+// A config file that cannot be used is refused with ErrInvalid and an
+// error that says where ($FILE is the file's path).
+func TestInvalidFileSaysWhere(t *testing.T) {
+	for _, c := range []struct {
+		name, file string
+		want       []string
+	}{
+		{"unknown key and table", "[daemon]\nprot = 1\n[extra]\nx = 1\n",
+			[]string{"$FILE: daemon.prot: unknown key", "$FILE: extra: unknown table or key"}},
+		{"bad values name file, key and value", "[daemon]\nport = 70000\ncache_size = \"lots\"\n",
+			[]string{"$FILE: daemon.port: 70000 is out of range (allowed: an integer from 1 to 65535)", `$FILE: daemon.cache_size: "lots" is not a size`}},
+		{"syntax error has the line", "[daemon]\nport = 3000\nhost = \"unterminated\n",
+			[]string{"$FILE:3:", "TOML syntax error"}},
+		{"binary junk", "\x00\x01\xff\xfe junk", []string{"binary data"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			home := isolate(t)
+			p := writeConfig(t, home, c.file)
+			_, err := Load(Options{})
+			require.ErrorIs(t, err, ErrInvalid)
+			for _, w := range c.want {
+				assert.Contains(t, err.Error(), strings.ReplaceAll(w, "$FILE", p))
+			}
+		})
+	}
 }
 
 func TestPrices(t *testing.T) {

@@ -76,3 +76,20 @@ func removeFile(path string) (bool, error) {
 	}
 	return true, nil
 }
+
+// fileStatus is a service's status as its unit or plist file at path
+// tells it: whether it is installed and, when exe reads the file, the
+// program it runs.
+func fileStatus(kind, path string, exe func(content []byte) ([]string, error)) (ServiceStatus, error) {
+	st := ServiceStatus{Manager: kind, Path: path, Restarts: -1}
+	var err error
+	if st.Installed, err = fileExists(path); err != nil || !st.Installed {
+		return st, err
+	}
+	if content, err := os.ReadFile(path); err == nil {
+		if argv, err := exe(content); err == nil && len(argv) > 0 {
+			st.Exe = argv[0]
+		}
+	}
+	return st, nil
+}

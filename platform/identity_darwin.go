@@ -3,12 +3,9 @@ package platform
 import (
 	"bytes"
 	"fmt"
-	"os"
 
 	"golang.org/x/sys/unix"
 )
-
-func pidSelf() int { return os.Getpid() }
 
 // IdentityOf asks the kernel (sysctl) for the process's start time and the
 // path it was executed from.

@@ -8,8 +8,6 @@ import (
 	"strings"
 )
 
-func pidSelf() int { return os.Getpid() }
-
 // IdentityOf reads /proc for the process behind p. The pidfd keeps the
 // answer honest: if the process exited meanwhile, Exited says so.
 func IdentityOf(p *Process) (ProcIdentity, error) {

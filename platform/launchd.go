@@ -47,6 +47,15 @@ func (m *Launchd) launchctl(ctx context.Context, args ...string) (string, error)
 	return out, err
 }
 
+// onAgent runs `launchctl ARGS TARGET` on the agent; a failure says what
+// it was doing.
+func (m *Launchd) onAgent(ctx context.Context, doing string, args ...string) error {
+	if _, err := m.launchctl(ctx, append(args, m.target())...); err != nil {
+		return fmt.Errorf("%s: %w", doing, err)
+	}
+	return nil
+}
+
 // loaded reports whether the agent is bootstrapped in the user's domain.
 func (m *Launchd) loaded(ctx context.Context) (bool, string, error) {
 	out, err := m.launchctl(ctx, "print", m.target())
@@ -100,15 +109,7 @@ func (m *Launchd) write(created bool, plist []byte) error {
 		}
 		return WriteFileAtomic(m.Path(), plist, 0o644)
 	}
-	if !created {
-		if err := m.Lib.Uninstall(); err != nil {
-			return fmt.Errorf("replacing %s: %w", m.Path(), err)
-		}
-	}
-	if err := m.Lib.Install(); err != nil {
-		return fmt.Errorf("installing %s: %w", m.Path(), err)
-	}
-	return nil
+	return libInstall(m.Lib, m.Path(), created)
 }
 
 func (m *Launchd) bootstrap(ctx context.Context) error {
@@ -122,10 +123,7 @@ func (m *Launchd) bootstrap(ctx context.Context) error {
 }
 
 func (m *Launchd) bootout(ctx context.Context) error {
-	if _, err := m.launchctl(ctx, "bootout", m.target()); err != nil {
-		return fmt.Errorf("stopping %s with launchctl bootout: %w", ServiceLabel, err)
-	}
-	return nil
+	return m.onAgent(ctx, "stopping "+ServiceLabel+" with launchctl bootout", "bootout")
 }
 
 // Uninstall boots the agent out (which stops it), then removes the plist
@@ -155,32 +153,16 @@ func (m *Launchd) Uninstall(ctx context.Context) (bool, error) {
 }
 
 func (m *Launchd) Enable(ctx context.Context) error {
-	if _, err := m.launchctl(ctx, "enable", m.target()); err != nil {
-		return fmt.Errorf("enabling %s: %w", ServiceLabel, err)
-	}
-	return nil
+	return m.onAgent(ctx, "enabling "+ServiceLabel, "enable")
 }
 
 func (m *Launchd) Disable(ctx context.Context) error {
-	if _, err := m.launchctl(ctx, "disable", m.target()); err != nil {
-		return fmt.Errorf("disabling %s: %w", ServiceLabel, err)
-	}
-	return nil
+	return m.onAgent(ctx, "disabling "+ServiceLabel, "disable")
 }
 
 // Start loads the agent (RunAtLoad starts it) or, when loaded, kicks it.
 func (m *Launchd) Start(ctx context.Context) error {
-	isLoaded, _, err := m.loaded(ctx)
-	if err != nil {
-		return err
-	}
-	if !isLoaded {
-		return m.bootstrap(ctx)
-	}
-	if _, err := m.launchctl(ctx, "kickstart", m.target()); err != nil {
-		return fmt.Errorf("starting %s with launchctl kickstart: %w", ServiceLabel, err)
-	}
-	return nil
+	return m.bootstrapOr(ctx, "starting "+ServiceLabel+" with launchctl kickstart", "kickstart")
 }
 
 // Stop boots the agent out: a stopped LaunchAgent stays stopped until the
@@ -194,6 +176,12 @@ func (m *Launchd) Stop(ctx context.Context) error {
 }
 
 func (m *Launchd) Restart(ctx context.Context) error {
+	return m.bootstrapOr(ctx, "restarting "+ServiceLabel+" with launchctl kickstart -k", "kickstart", "-k")
+}
+
+// bootstrapOr bootstraps the agent when it is not loaded, else runs
+// `launchctl ARGS TARGET` on it (see onAgent).
+func (m *Launchd) bootstrapOr(ctx context.Context, doing string, args ...string) error {
 	isLoaded, _, err := m.loaded(ctx)
 	if err != nil {
 		return err
@@ -201,18 +189,12 @@ func (m *Launchd) Restart(ctx context.Context) error {
 	if !isLoaded {
 		return m.bootstrap(ctx)
 	}
-	if _, err := m.launchctl(ctx, "kickstart", "-k", m.target()); err != nil {
-		return fmt.Errorf("restarting %s with launchctl kickstart -k: %w", ServiceLabel, err)
-	}
-	return nil
+	return m.onAgent(ctx, doing, args...)
 }
 
 // Reload sends SIGHUP, which the daemon takes as "re-read the config".
 func (m *Launchd) Reload(ctx context.Context) error {
-	if _, err := m.launchctl(ctx, "kill", "SIGHUP", m.target()); err != nil {
-		return fmt.Errorf("reloading %s: %w", ServiceLabel, err)
-	}
-	return nil
+	return m.onAgent(ctx, "reloading "+ServiceLabel, "kill", "SIGHUP")
 }
 
 var (
@@ -224,15 +206,9 @@ var (
 // Status reads the plist and `launchctl print`; enabled comes from
 // `launchctl print-disabled`, the override database enable/disable edit.
 func (m *Launchd) Status(ctx context.Context) (ServiceStatus, error) {
-	st := ServiceStatus{Manager: m.Kind(), Path: m.Path(), Restarts: -1}
-	var err error
-	if st.Installed, err = m.Installed(); err != nil || !st.Installed {
+	st, err := fileStatus(m.Kind(), m.Path(), launchdProgram)
+	if err != nil || !st.Installed {
 		return st, err
-	}
-	if content, err := os.ReadFile(m.Path()); err == nil {
-		if argv, err := launchdProgram(content); err == nil {
-			st.Exe = argv[0]
-		}
 	}
 	isLoaded, out, err := m.loaded(ctx)
 	if err != nil {

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/kardianos/service"
@@ -70,4 +71,20 @@ func newLib(s ServiceSettings, name string) (service.Service, error) {
 		return nil, err
 	}
 	return service.New(noProgram{}, c)
+}
+
+// libInstall installs a unit or plist at path through the library (for
+// systemd that also enables the unit and reloads the manager). The
+// library refuses a file that exists, so one not just created is
+// uninstalled first.
+func libInstall(lib service.Service, path string, created bool) error {
+	if !created {
+		if err := lib.Uninstall(); err != nil {
+			return fmt.Errorf("replacing %s: %w", path, err)
+		}
+	}
+	if err := lib.Install(); err != nil {
+		return fmt.Errorf("installing %s: %w", path, err)
+	}
+	return nil
 }

@@ -95,18 +95,11 @@ func (l *Lock) Release() error {
 // heldExclusively reports whether a daemon holds the lock now. It takes the
 // lock shared for an instant, so probes never get in each other's way.
 func heldExclusively(path string) (bool, error) {
-	fl, err := newFlock(path)
+	shared, err := withSharedLock(path, func() error { return nil })
 	if err != nil {
 		return false, err
 	}
-	ok, err := fl.TryRLock()
-	if err != nil {
-		return false, fmt.Errorf("checking the lock %s: %w", path, err)
-	}
-	if ok {
-		_ = fl.Close()
-	}
-	return !ok, nil
+	return !shared, nil
 }
 
 // withSharedLock runs fn while holding the lock shared, so that no daemon

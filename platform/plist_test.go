@@ -47,6 +47,25 @@ func nextStart(t *testing.T, d *xml.Decoder) xml.StartElement {
 	}
 }
 
+// eachChild calls fn on each child element of the element just started,
+// up to its end; fn reads the child whole.
+func eachChild(d *xml.Decoder, fn func(xml.StartElement) error) error {
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		switch tk := tok.(type) {
+		case xml.StartElement:
+			if err := fn(tk); err != nil {
+				return err
+			}
+		case xml.EndElement:
+			return nil
+		}
+	}
+}
+
 func plistValue(d *xml.Decoder, se xml.StartElement) (any, error) {
 	switch se.Name.Local {
 	case "string", "integer":
@@ -65,62 +84,45 @@ func plistValue(d *xml.Decoder, se xml.StartElement) (any, error) {
 		return se.Name.Local == "true", nil
 	case "array":
 		arr := []any{}
-		for {
-			tok, err := d.Token()
-			if err != nil {
-				return nil, err
-			}
-			switch tk := tok.(type) {
-			case xml.StartElement:
-				v, err := plistValue(d, tk)
-				if err != nil {
-					return nil, err
-				}
-				arr = append(arr, v)
-			case xml.EndElement:
-				return arr, nil
-			}
-		}
+		err := eachChild(d, func(tk xml.StartElement) error {
+			v, err := plistValue(d, tk)
+			arr = append(arr, v)
+			return err
+		})
+		return arr, err
 	case "dict":
 		dict := map[string]any{}
 		var key *string
-		for {
-			tok, err := d.Token()
-			if err != nil {
-				return nil, err
-			}
-			switch tk := tok.(type) {
-			case xml.StartElement:
-				if tk.Name.Local == "key" {
-					var k string
-					if err := d.DecodeElement(&k, &tk); err != nil {
-						return nil, err
-					}
-					if key != nil {
-						return nil, fmt.Errorf("key %q has no value", *key)
-					}
-					key = &k
-					continue
+		err := eachChild(d, func(tk xml.StartElement) error {
+			if tk.Name.Local == "key" {
+				var k string
+				if err := d.DecodeElement(&k, &tk); err != nil {
+					return err
 				}
-				if key == nil {
-					return nil, fmt.Errorf("value <%s> without a key", tk.Name.Local)
-				}
-				v, err := plistValue(d, tk)
-				if err != nil {
-					return nil, err
-				}
-				if _, dup := dict[*key]; dup {
-					return nil, fmt.Errorf("duplicate key %q", *key)
-				}
-				dict[*key] = v
-				key = nil
-			case xml.EndElement:
 				if key != nil {
-					return nil, fmt.Errorf("key %q has no value", *key)
+					return fmt.Errorf("key %q has no value", *key)
 				}
-				return dict, nil
+				key = &k
+				return nil
 			}
+			if key == nil {
+				return fmt.Errorf("value <%s> without a key", tk.Name.Local)
+			}
+			v, err := plistValue(d, tk)
+			if err != nil {
+				return err
+			}
+			if _, dup := dict[*key]; dup {
+				return fmt.Errorf("duplicate key %q", *key)
+			}
+			dict[*key] = v
+			key = nil
+			return nil
+		})
+		if err == nil && key != nil {
+			err = fmt.Errorf("key %q has no value", *key)
 		}
+		return dict, err
 	}
 	return nil, fmt.Errorf("unexpected plist element <%s>", se.Name.Local)
 }

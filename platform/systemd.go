@@ -78,7 +78,7 @@ func (m *Systemd) Install(ctx context.Context) (InstallResult, error) {
 		return res, err
 	}
 	if filepath.Clean(m.Dir) == filepath.Clean(m.LibDir) {
-		err = m.libInstall(res.Created)
+		err = libInstall(m.Lib, m.Path(), res.Created)
 	} else {
 		err = m.writeUnit(ctx, want)
 	}
@@ -100,20 +100,6 @@ func (m *Systemd) Install(ctx context.Context) (InstallResult, error) {
 		return InstallResult{}, fmt.Errorf("the systemd user manager does not read units from %s (it loads %q); is XDG_CONFIG_HOME set differently for it? see 'systemd-analyze --user unit-paths'", m.Dir, got)
 	}
 	return res, nil
-}
-
-// libInstall installs through the library (which also enables the unit and
-// reloads the manager), replacing the unit there.
-func (m *Systemd) libInstall(created bool) error {
-	if !created {
-		if err := m.Lib.Uninstall(); err != nil {
-			return fmt.Errorf("replacing %s: %w", m.Path(), err)
-		}
-	}
-	if err := m.Lib.Install(); err != nil {
-		return fmt.Errorf("installing %s: %w", m.Path(), err)
-	}
-	return nil
 }
 
 // writeUnit is Install's own path for a unit directory the library does
@@ -214,15 +200,9 @@ func (m *Systemd) Reload(ctx context.Context) error  { return m.own(ctx, "reload
 // it also answers for a unit that is deactivating or reloading), so the
 // manager is asked directly.
 func (m *Systemd) Status(ctx context.Context) (ServiceStatus, error) {
-	st := ServiceStatus{Manager: m.Kind(), Path: m.Path(), Restarts: -1}
-	var err error
-	if st.Installed, err = m.Installed(); err != nil || !st.Installed {
+	st, err := fileStatus(m.Kind(), m.Path(), systemdExecStart)
+	if err != nil || !st.Installed {
 		return st, err
-	}
-	if content, err := os.ReadFile(m.Path()); err == nil {
-		if argv, err := systemdExecStart(content); err == nil && len(argv) > 0 {
-			st.Exe = argv[0]
-		}
 	}
 	if m.LingerDir != "" && m.User != "" {
 		_, err := os.Stat(filepath.Join(m.LingerDir, m.User))

@@ -96,6 +96,10 @@ func step(t *testing.T, tl *Tail, w *bytes.Buffer) string {
 func TestFollowRotationAndTruncation(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "daemon.log")
+	// rotate renames the log as lumberjack does, to its n-th backup.
+	rotate := func(n int) {
+		require.NoError(t, os.Rename(p, filepath.Join(dir, fmt.Sprintf("daemon-2026-01-01T00-00-%02d.000.log", n))))
+	}
 	writeFile(t, p, "old 1\n")
 	tl, err := OpenTail(p)
 	require.NoError(t, err)
@@ -114,23 +118,23 @@ func TestFollowRotationAndTruncation(t *testing.T) {
 	// Rotated twice between two looks: the end of the first file, all of
 	// the second, then the new one, in order.
 	appendFile(t, p, "old 3\n")
-	require.NoError(t, os.Rename(p, filepath.Join(dir, "daemon-2026-01-01T00-00-00.000.log")))
+	rotate(0)
 	writeFile(t, p, "mid 1\nmid 2\n")
-	require.NoError(t, os.Rename(p, filepath.Join(dir, "daemon-2026-01-01T00-00-01.000.log")))
+	rotate(1)
 	writeFile(t, p, "new 1\n")
 	assert.Equal(t, "old 3\nmid 1\nmid 2\nnew 1\n", step(t, tl, &w))
 	assert.Equal(t, "", step(t, tl, &w), "nothing twice")
 
 	// Between lumberjack's rename and its new file there is no file.
 	appendFile(t, p, "new 2\n")
-	require.NoError(t, os.Rename(p, filepath.Join(dir, "daemon-2026-01-01T00-00-02.000.log")))
+	rotate(2)
 	assert.Equal(t, "new 2\n", step(t, tl, &w))
 	writeFile(t, p, "newer 1\n")
 	assert.Equal(t, "newer 1\n", step(t, tl, &w))
 
 	// A rotated file whose writer died mid-line still ends its line.
 	appendFile(t, p, "cut")
-	require.NoError(t, os.Rename(p, filepath.Join(dir, "daemon-2026-01-01T00-00-03.000.log")))
+	rotate(3)
 	writeFile(t, p, "after\n")
 	assert.Equal(t, "cut\nafter\n", step(t, tl, &w))
 
@@ -143,7 +147,7 @@ func TestFollowRotationAndTruncation(t *testing.T) {
 
 	// Files that only look like backups are not read.
 	writeFile(t, filepath.Join(dir, "daemon-notatime.log"), "junk\n")
-	require.NoError(t, os.Rename(p, filepath.Join(dir, "daemon-2026-01-01T00-00-04.000.log")))
+	rotate(4)
 	writeFile(t, p, "last\n")
 	assert.Equal(t, "last\n", step(t, tl, &w))
 

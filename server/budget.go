@@ -50,6 +50,19 @@ type sessCost struct {
 // maxSessions bounds the sessions tallied: the least recently used go.
 const maxSessions = 10000
 
+// entry is m's value for key, made (with m) when there is none.
+func entry[V any](m *map[string]*V, key string) *V {
+	if *m == nil {
+		*m = map[string]*V{}
+	}
+	v := (*m)[key]
+	if v == nil {
+		v = new(V)
+		(*m)[key] = v
+	}
+	return v
+}
+
 func localDay(t time.Time) string { return t.Local().Format(time.DateOnly) }
 
 // add counts one call's cost.
@@ -65,17 +78,10 @@ func (s *spend) add(at time.Time, session, credential string, usd float64) {
 	if session == "" {
 		return
 	}
-	if s.sessions == nil {
-		s.sessions = map[string]*sessCost{}
+	if _, ok := s.sessions[session]; !ok && len(s.sessions) >= maxSessions {
+		s.evictOldest()
 	}
-	sc := s.sessions[session]
-	if sc == nil {
-		if len(s.sessions) >= maxSessions {
-			s.evictOldest()
-		}
-		sc = &sessCost{}
-		s.sessions[session] = sc
-	}
+	sc := entry(&s.sessions, session)
 	sc.add(credential, usd)
 	sc.last = at
 }
@@ -124,15 +130,7 @@ func (s *spend) reserve(session, credential string, usd float64) {
 	if session == "" {
 		return
 	}
-	if s.sessReserved == nil {
-		s.sessReserved = map[string]*cost{}
-	}
-	r := s.sessReserved[session]
-	if r == nil {
-		r = &cost{}
-		s.sessReserved[session] = r
-	}
-	r.add(credential, usd)
+	entry(&s.sessReserved, session).add(credential, usd)
 }
 
 func (s *spend) release(session, credential string, usd float64) {

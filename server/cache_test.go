@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -17,12 +18,7 @@ import (
 func TestCacheHitMissBypass(t *testing.T) {
 	d, up := startProxy(t, "")
 	body := msgBody("claude-haiku-4-5", "cache me", false, "")
-	r1, b1 := d.post(t, body)
-	r2, b2 := d.post(t, body)
-	require.Equal(t, "miss", r1.Header.Get("X-Cco-Cache"))
-	require.Equal(t, "hit", r2.Header.Get("X-Cco-Cache"))
-	require.Equal(t, b1, b2)
-	require.Equal(t, r1.Header.Get("Content-Type"), r2.Header.Get("Content-Type"))
+	_, b1 := requireReplayed(t, d, body)
 	require.EqualValues(t, 1, up.Hits.Load())
 
 	r3, b3 := d.post(t, body, "Cache-Control", "no-cache")
@@ -54,13 +50,23 @@ func TestCacheHitMissBypass(t *testing.T) {
 func TestCacheStreamReplayedAsStream(t *testing.T) {
 	d, _ := startProxy(t, "")
 	body := msgBody("claude-haiku-4-5", "stream me", true, "")
+	r2, b2 := requireReplayed(t, d, body)
+	require.Equal(t, "text/event-stream", r2.Header.Get("Content-Type"))
+	require.Contains(t, b2, "event: message_stop")
+}
+
+// requireReplayed posts body twice to a fresh cache: a miss, then a hit
+// that replays it byte for byte with the same Content-Type. It returns
+// the hit.
+func requireReplayed(t *testing.T, d *testDaemon, body string) (*http.Response, string) {
+	t.Helper()
 	r1, b1 := d.post(t, body)
 	r2, b2 := d.post(t, body)
+	require.Equal(t, "miss", r1.Header.Get("X-Cco-Cache"))
 	require.Equal(t, "hit", r2.Header.Get("X-Cco-Cache"))
-	require.Equal(t, "text/event-stream", r2.Header.Get("Content-Type"))
 	require.Equal(t, r1.Header.Get("Content-Type"), r2.Header.Get("Content-Type"))
-	require.Equal(t, b1, b2, "the replay is byte for byte the original stream")
-	require.Contains(t, b2, "event: message_stop")
+	require.Equal(t, b1, b2, "the replay is byte for byte the original")
+	return r2, b2
 }
 
 func TestCacheTTLExpiry(t *testing.T) {
@@ -281,4 +287,29 @@ func TestStorableKeepsWhatReplays(t *testing.T) {
 		"Request-Id":          {"req_1"},
 		"Anthropic-Ratelimit": {"a", "b"},
 	}, got, "hop-by-hop headers, those named by Connection, Date and cookies are not replayed")
+}
+
+// BenchmarkCacheHit measures the whole path of a cache hit over HTTP.
+func BenchmarkCacheHit(b *testing.B) {
+	d, _ := startProxy(b, "")
+	d.log = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	body := msgBody("claude-sonnet-4-5", "bench", false, "")
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	do := func() {
+		req, _ := http.NewRequest(http.MethodPost, d.url+"/v1/messages", strings.NewReader(body))
+		req.Header.Set("X-Api-Key", testKey)
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	do()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			do()
+		}
+	})
 }

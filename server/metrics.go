@@ -51,36 +51,12 @@ func newMetrics(s *Server) *metrics {
 	m.unpriced = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "cco_unpriced_requests_total", Help: "Messages calls that used tokens of a model with no known price (their cost is unknown, not zero), by model.",
 	}, []string{"model"})
-	cacheStat := func(f func(CacheStats) float64) func() float64 { return func() float64 { return f(s.cache.stats()) } }
-	writerStat := func(f func(w *writerStats) float64) func() float64 {
-		return func() float64 { ws := s.writerStats(); return f(&ws) }
-	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.requests, m.latency, m.ttfb, m.tokens, m.cost, m.saved, m.unpriced, planCollector{s}, teamCollector{s},
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cco_cache_bytes", Help: "Bytes of answers held in the cache."},
-			cacheStat(func(c CacheStats) float64 { return float64(c.Bytes) })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cco_cache_max_bytes", Help: "The cache's bound in bytes (cache_size)."},
-			cacheStat(func(c CacheStats) float64 { return float64(c.MaxBytes) })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cco_cache_entries", Help: "Answers held in the cache."},
-			cacheStat(func(c CacheStats) float64 { return float64(c.Entries) })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cco_cache_evictions_total", Help: "Answers evicted to stay within cache_size."},
-			cacheStat(func(c CacheStats) float64 { return float64(c.Evictions) })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cco_cache_expired_total", Help: "Answers dropped after cache_ttl."},
-			cacheStat(func(c CacheStats) float64 { return float64(c.Expired) })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cco_cache_hits_total", Help: "Answers served without an upstream call of their own."},
-			cacheStat(func(c CacheStats) float64 { return float64(c.Hits) })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cco_cache_misses_total", Help: "Cacheable requests that needed an upstream call."},
-			cacheStat(func(c CacheStats) float64 { return float64(c.Misses) })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cco_analytics_queue_depth", Help: "Usage records waiting to be written."},
-			writerStat(func(w *writerStats) float64 { return float64(w.Queued) })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cco_analytics_written_total", Help: "Usage records written to the database."},
-			writerStat(func(w *writerStats) float64 { return float64(w.Written) })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cco_analytics_write_errors_total", Help: "Failed batch writes of usage records."},
-			writerStat(func(w *writerStats) float64 { return float64(w.WriteErrors) })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cco_analytics_dropped_total", Help: "Usage records dropped because the queue was full."},
-			writerStat(func(w *writerStats) float64 { return float64(w.Dropped) })),
+		snapshotCollector[CacheStats]{func() CacheStats { return s.cache.stats() }, cacheMetrics},
+		snapshotCollector[writerStats]{s.writerStats, writerMetrics},
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cco_memory_releases_total", Help: "Times free memory was returned to the OS after a burst of requests."},
 			func() float64 { return float64(s.releases.Load()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cco_health_consecutive_failures", Help: "Failed health self-checks in a row."},
@@ -120,6 +96,56 @@ func (m *metrics) observeCall(c *call, costUSD *float64, savedUSD float64) {
 	} else {
 		m.unpriced.WithLabelValues(model).Inc()
 	}
+}
+
+// snapshotMetric is one figure of a stats snapshot T, exported as a
+// gauge or a counter.
+type snapshotMetric[T any] struct {
+	desc  *prometheus.Desc
+	kind  prometheus.ValueType
+	value func(T) float64
+}
+
+func newSnapshotMetric[T any](kind prometheus.ValueType, name, help string, value func(T) float64) snapshotMetric[T] {
+	return snapshotMetric[T]{prometheus.NewDesc(name, help, nil, nil), kind, value}
+}
+
+// snapshotCollector exports figures all read from one snapshot a scrape.
+type snapshotCollector[T any] struct {
+	read    func() T
+	metrics []snapshotMetric[T]
+}
+
+func (c snapshotCollector[T]) Describe(ch chan<- *prometheus.Desc) {
+	for _, m := range c.metrics {
+		ch <- m.desc
+	}
+}
+
+func (c snapshotCollector[T]) Collect(ch chan<- prometheus.Metric) {
+	st := c.read()
+	for _, m := range c.metrics {
+		ch <- prometheus.MustNewConstMetric(m.desc, m.kind, m.value(st))
+	}
+}
+
+const gauge, counter = prometheus.GaugeValue, prometheus.CounterValue
+
+var cacheMetrics = []snapshotMetric[CacheStats]{
+	newSnapshotMetric(gauge, "cco_cache_bytes", "Bytes of answers held in the cache.", func(c CacheStats) float64 { return float64(c.Bytes) }),
+	newSnapshotMetric(gauge, "cco_cache_max_bytes", "The cache's bound in bytes (cache_size).", func(c CacheStats) float64 { return float64(c.MaxBytes) }),
+	newSnapshotMetric(gauge, "cco_cache_entries", "Answers held in the cache.", func(c CacheStats) float64 { return float64(c.Entries) }),
+	newSnapshotMetric(counter, "cco_cache_evictions_total", "Answers evicted to stay within cache_size.", func(c CacheStats) float64 { return float64(c.Evictions) }),
+	newSnapshotMetric(counter, "cco_cache_expired_total", "Answers dropped after cache_ttl.", func(c CacheStats) float64 { return float64(c.Expired) }),
+	newSnapshotMetric(counter, "cco_cache_hits_total", "Answers served without an upstream call of their own.", func(c CacheStats) float64 { return float64(c.Hits) }),
+	newSnapshotMetric(counter, "cco_cache_misses_total", "Cacheable requests that needed an upstream call.", func(c CacheStats) float64 { return float64(c.Misses) }),
+}
+
+var writerMetrics = []snapshotMetric[writerStats]{
+	newSnapshotMetric(gauge, "cco_analytics_queue_depth", "Usage records waiting to be written.", func(w writerStats) float64 { return float64(w.Queued) }),
+	newSnapshotMetric(counter, "cco_analytics_written_total", "Usage records written to the database.", func(w writerStats) float64 { return float64(w.Written) }),
+	newSnapshotMetric(counter, "cco_analytics_write_errors_total", "Failed batch writes of usage records.", func(w writerStats) float64 { return float64(w.WriteErrors) }),
+	newSnapshotMetric(counter, "cco_analytics_dropped_total", "Usage records dropped because the queue was full.", func(w writerStats) float64 { return float64(w.Dropped) }),
 }
 
 // planCollector exports the plan's windows as gauges labelled by window

@@ -105,13 +105,7 @@ var migrations = []string{
 const rowAggregates = `COUNT(*),
 		SUM(status >= 400 OR status < 100),
 		SUM(cache = 'hit'), SUM(cache = 'miss'),
-		SUM(CASE WHEN cache = 'hit' THEN 0 ELSE input_tokens END),
-		SUM(CASE WHEN cache = 'hit' THEN 0 ELSE output_tokens END),
-		SUM(CASE WHEN cache = 'hit' THEN 0 ELSE cache_read_tokens END),
-		SUM(CASE WHEN cache = 'hit' THEN 0 ELSE cache_creation_tokens END),
-		TOTAL(cost_usd),
-		SUM(CASE WHEN cache = 'hit' THEN input_tokens + output_tokens + cache_read_tokens + cache_creation_tokens ELSE 0 END),
-		TOTAL(saved_usd), SUM(latency_ms)`
+		` + upstreamSums
 
 func (s *Store) migrate(ctx context.Context) error {
 	conn, err := s.db.Conn(ctx)

@@ -20,9 +20,7 @@ func TestDatabaseFilesPrivateFromTheStart(t *testing.T) {
 	old := syscall.Umask(0o022)
 	defer syscall.Umask(old)
 	path := filepath.Join(t.TempDir(), "analytics.db")
-	s, err := Open(path)
-	require.NoError(t, err)
-	defer s.Close()
+	s := openTestStore(t, path)
 	require.NoError(t, s.Insert(context.Background(), []Record{{Time: time.Now(), Path: "/v1/messages", Status: 200, Cache: "miss"}}))
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
 		fi, err := os.Stat(p)

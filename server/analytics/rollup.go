@@ -22,13 +22,19 @@ const rawSums = `COUNT(*),
 		SUM(status >= 400 OR status < 100),
 		SUM(cache = 'hit'), SUM(cache = 'miss'), SUM(interrupted),
 		SUM(cost_usd IS NULL AND cache != 'hit'),
-		SUM(CASE WHEN cache = 'hit' THEN 0 ELSE input_tokens END),
+		` + upstreamSums + `, MIN(ts), MAX(ts)`
+
+// upstreamSums are the token, cost and latency sums both roll-ups share,
+// in their order: tokens and cost of what went upstream, then a hit's
+// tokens (saved_tokens), saved cost and latency. Migration 2 uses them:
+// they stay as they are.
+const upstreamSums = `SUM(CASE WHEN cache = 'hit' THEN 0 ELSE input_tokens END),
 		SUM(CASE WHEN cache = 'hit' THEN 0 ELSE output_tokens END),
 		SUM(CASE WHEN cache = 'hit' THEN 0 ELSE cache_read_tokens END),
 		SUM(CASE WHEN cache = 'hit' THEN 0 ELSE cache_creation_tokens END),
 		TOTAL(cost_usd),
 		SUM(CASE WHEN cache = 'hit' THEN input_tokens + output_tokens + cache_read_tokens + cache_creation_tokens ELSE 0 END),
-		TOTAL(saved_usd), SUM(latency_ms), MIN(ts), MAX(ts)`
+		TOTAL(saved_usd), SUM(latency_ms)`
 
 // bucketKey is what usage_hourly is keyed by.
 type bucketKey struct {

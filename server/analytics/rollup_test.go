@@ -14,29 +14,15 @@ import (
 // The hourly roll-up plus the raw rows at the edges give exactly what
 // summing the raw rows of the range gives, for any range.
 func TestStatsRollupMatchesRows(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "a.db"))
-	require.NoError(t, err)
-	defer s.Close()
+	s := openTestStore(t, "")
 	rng := rand.New(rand.NewPCG(1, 2))
 	base := time.Date(2026, 2, 27, 21, 13, 0, 0, time.UTC)
-	var recs []Record
-	for i := 0; i < 3000; i++ {
-		r := Record{
-			Time:  base.Add(time.Duration(rng.Int64N(int64(72 * time.Hour)))).Truncate(time.Millisecond),
-			Path:  "/v1/messages",
-			Model: []string{"a", "b", "c"}[rng.IntN(3)], Status: []int{200, 200, 429, 499}[rng.IntN(4)],
-			Cache: []string{"hit", "miss", "bypass"}[rng.IntN(3)], InputTokens: rng.Int64N(1000), OutputTokens: rng.Int64N(100),
-			CacheReadTokens: rng.Int64N(10), CacheCreationTokens: rng.Int64N(10), Latency: time.Duration(rng.Int64N(5000)) * time.Millisecond,
-		}
-		if rng.IntN(4) > 0 {
-			c := float64(rng.IntN(1000)) / 1e4
-			r.CostUSD = &c
-		}
-		recs = append(recs, r)
-	}
-	for i := 0; i < len(recs); i += 500 {
-		require.NoError(t, s.Insert(context.Background(), recs[i:i+500]))
-	}
+	recs := addRandomRecords(t, s, rng, 3000, base, 72*time.Hour, func(r *Record) {
+		r.Path = "/v1/messages"
+		r.Model, r.Status = []string{"a", "b", "c"}[rng.IntN(3)], []int{200, 200, 429, 499}[rng.IntN(4)]
+		r.Cache, r.InputTokens, r.OutputTokens = []string{"hit", "miss", "bypass"}[rng.IntN(3)], rng.Int64N(1000), rng.Int64N(100)
+		r.CacheReadTokens, r.CacheCreationTokens, r.Latency = rng.Int64N(10), rng.Int64N(10), time.Duration(rng.Int64N(5000))*time.Millisecond
+	})
 	for i := 0; i < 40; i++ {
 		lo := base.Add(time.Duration(rng.Int64N(int64(80*time.Hour))) - 4*time.Hour).Truncate(time.Millisecond)
 		hi := lo.Add(time.Duration(rng.Int64N(int64(50 * time.Hour))))
@@ -107,9 +93,7 @@ func TestMigrationBackfillsRollup(t *testing.T) {
 	_, err = db.Exec(`INSERT INTO calls (ts, path, model, status, cache, input_tokens) VALUES (?, '/v1/messages', 'm', 200, 'miss', 5)`, now.UnixMilli())
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
-	s, err := Open(path)
-	require.NoError(t, err)
-	defer s.Close()
+	s := openTestStore(t, path)
 	st, err := s.Stats(context.Background(), now.Add(-48*time.Hour), now.Add(48*time.Hour), Filter{})
 	require.NoError(t, err)
 	require.EqualValues(t, 1, st.Totals.Requests)
@@ -119,31 +103,17 @@ func TestMigrationBackfillsRollup(t *testing.T) {
 // Grouped figures from the roll-up plus the raw edges equal summing the
 // raw rows by hand, for every dimension and any range.
 func TestGroupsMatchRows(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "a.db"))
-	require.NoError(t, err)
-	defer s.Close()
+	s := openTestStore(t, "")
 	rng := rand.New(rand.NewPCG(3, 4))
 	base := time.Date(2026, 5, 30, 22, 41, 0, 0, time.UTC)
-	var recs []Record
-	for i := 0; i < 4000; i++ {
-		r := Record{
-			Time:  base.Add(time.Duration(rng.Int64N(int64(60 * time.Hour)))).Truncate(time.Millisecond),
-			Route: []string{MessagesRoute, MessagesRoute, "/v1/messages/count_tokens"}[rng.IntN(3)],
-			Model: []string{"a", "b"}[rng.IntN(2)], Status: []int{200, 200, 529, 499}[rng.IntN(4)],
-			Cache: []string{"hit", "miss", "bypass"}[rng.IntN(3)], InputTokens: rng.Int64N(1000), OutputTokens: rng.Int64N(100),
-			SessionID: []string{"s1", "s2", "s3", ""}[rng.IntN(4)], Project: []string{"/p1", "/p2"}[rng.IntN(2)],
-			Client:     []string{"claude-cli/2.1.332", "Anthropic/Go 1.84.0"}[rng.IntN(2)],
-			Credential: []string{CredentialAPIKey, CredentialOAuth}[rng.IntN(2)], Interrupted: rng.IntN(5) == 0,
-		}
-		if rng.IntN(4) > 0 {
-			c := float64(rng.IntN(1000)) / 1e4
-			r.CostUSD = &c
-		}
-		recs = append(recs, r)
-	}
-	for i := 0; i < len(recs); i += 500 {
-		require.NoError(t, s.Insert(context.Background(), recs[i:i+500]))
-	}
+	recs := addRandomRecords(t, s, rng, 4000, base, 60*time.Hour, func(r *Record) {
+		r.Route = []string{MessagesRoute, MessagesRoute, "/v1/messages/count_tokens"}[rng.IntN(3)]
+		r.Model, r.Status = []string{"a", "b"}[rng.IntN(2)], []int{200, 200, 529, 499}[rng.IntN(4)]
+		r.Cache, r.InputTokens, r.OutputTokens = []string{"hit", "miss", "bypass"}[rng.IntN(3)], rng.Int64N(1000), rng.Int64N(100)
+		r.SessionID, r.Project = []string{"s1", "s2", "s3", ""}[rng.IntN(4)], []string{"/p1", "/p2"}[rng.IntN(2)]
+		r.Client = []string{"claude-cli/2.1.332", "Anthropic/Go 1.84.0"}[rng.IntN(2)]
+		r.Credential, r.Interrupted = []string{CredentialAPIKey, CredentialOAuth}[rng.IntN(2)], rng.IntN(5) == 0
+	})
 	dims := map[string]func(Record) (string, bool){
 		"session": func(r Record) (string, bool) { return r.SessionID, true },
 		"project": func(r Record) (string, bool) { return r.Project, true },
@@ -197,7 +167,28 @@ func TestGroupsMatchRows(t *testing.T) {
 			}
 		}
 	}
-	_, err = s.Groups(context.Background(), "colour", base, base.Add(time.Hour), Filter{}, 10)
+	_, err := s.Groups(context.Background(), "colour", base, base.Add(time.Hour), Filter{}, 10)
 	var unknown *UnknownGroupError
 	require.ErrorAs(t, err, &unknown)
+}
+
+// addRandomRecords inserts n records at random times in [base,
+// base+span), to the millisecond, each filled in by fill and three in
+// four of them priced, and returns them.
+func addRandomRecords(t *testing.T, s *Store, rng *rand.Rand, n int, base time.Time, span time.Duration, fill func(*Record)) []Record {
+	t.Helper()
+	recs := make([]Record, 0, n)
+	for range n {
+		r := Record{Time: base.Add(time.Duration(rng.Int64N(int64(span)))).Truncate(time.Millisecond)}
+		fill(&r)
+		if rng.IntN(4) > 0 {
+			c := float64(rng.IntN(1000)) / 1e4
+			r.CostUSD = &c
+		}
+		recs = append(recs, r)
+	}
+	for i := 0; i < len(recs); i += 500 {
+		require.NoError(t, s.Insert(context.Background(), recs[i:min(i+500, len(recs))]))
+	}
+	return recs
 }

@@ -14,9 +14,7 @@ import (
 )
 
 func TestRowsAfterRoundTripsEveryColumn(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "a.db"))
-	require.NoError(t, err)
-	defer s.Close()
+	s := openTestStore(t, "")
 	ts := time.UnixMilli(1767225600123).UTC()
 	full := Record{Time: ts, Path: "/v1/messages", Model: "m", Status: 529, Stream: true, Cache: "miss",
 		InputTokens: 1, OutputTokens: 2, CacheReadTokens: 3, CacheCreationTokens: 9, Latency: 5 * time.Millisecond,
@@ -57,9 +55,7 @@ func TestSourceIDIsMadeOncePerDatabase(t *testing.T) {
 	require.Equal(t, id, ro.SourceID())
 	require.NoError(t, ro.Close())
 
-	b, err := Open(filepath.Join(dir, "b.db"))
-	require.NoError(t, err)
-	defer b.Close()
+	b := openTestStore(t, filepath.Join(dir, "b.db"))
 	require.NotEqual(t, id, b.SourceID(), "another database, another id")
 }
 
@@ -79,9 +75,7 @@ func TestMigration4KeepsOldRows(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
 
-	s, err := Open(path)
-	require.NoError(t, err)
-	defer s.Close()
+	s := openTestStore(t, path)
 	require.NotEmpty(t, s.SourceID())
 	rows, err := s.RowsAfter(context.Background(), 0, 10)
 	require.NoError(t, err)
@@ -89,9 +83,7 @@ func TestMigration4KeepsOldRows(t *testing.T) {
 }
 
 func TestMetaAndOnCommit(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "a.db"))
-	require.NoError(t, err)
-	defer s.Close()
+	s := openTestStore(t, "")
 	_, ok, err := s.Meta(context.Background(), "k")
 	require.NoError(t, err)
 	require.False(t, ok)

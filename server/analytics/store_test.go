@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,11 +15,22 @@ import (
 
 func f64(v float64) *float64 { return &v }
 
-func TestStatsAggregates(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "a.db")
+// openTestStore opens the database at path, or a new one in a temporary
+// folder when path is "", and closes it when the test ends.
+func openTestStore(t testing.TB, path string) *Store {
+	t.Helper()
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "a.db")
+	}
 	s, err := Open(path)
 	require.NoError(t, err)
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestStatsAggregates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	s := openTestStore(t, path)
 	day1 := time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC)
 	day2 := day1.Add(2 * time.Hour)
 	recs := []Record{
@@ -87,6 +99,40 @@ func TestWriterFlushesOnClose(t *testing.T) {
 	require.EqualValues(t, 1000, st.Totals.InputTokens)
 }
 
+// A writer that cannot write (another process holds the database's write
+// lock) is reported stuck once records wait longer than the limit, and
+// recovers when the lock goes.
+func TestWriterStuckWhileDatabaseLocked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	s := openTestStore(t, path)
+	w := NewWriter(s, slog.New(slog.NewTextHandler(io.Discard, nil)), 100)
+	defer w.Close(context.Background())
+
+	other, err := sql.Open("sqlite", dsn(path, false))
+	require.NoError(t, err)
+	defer other.Close()
+	conn, err := other.Conn(context.Background())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.ExecContext(context.Background(), "BEGIN IMMEDIATE")
+	require.NoError(t, err)
+
+	for i := 0; i < 5; i++ {
+		w.Enqueue(Record{Time: time.Now(), Path: "/v1/messages", Status: 200, Cache: "miss"})
+	}
+	require.Eventually(t, func() bool {
+		// The first record is taken into a batch at once; the rest wait
+		// in the queue behind the blocked write.
+		w.Enqueue(Record{Time: time.Now(), Path: "/v1/messages", Status: 200, Cache: "miss"})
+		return w.Stuck(300*time.Millisecond) != nil
+	}, 20*time.Second, 50*time.Millisecond)
+	require.ErrorContains(t, w.Stuck(300*time.Millisecond), "nothing was written for")
+
+	_, err = conn.ExecContext(context.Background(), "ROLLBACK")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return w.Stuck(300*time.Millisecond) == nil && w.Stats().Written > 0 }, 30*time.Second, 50*time.Millisecond)
+}
+
 func TestMigrationsAreIdempotentAndVersioned(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.db")
 	s, err := Open(path)
@@ -127,9 +173,7 @@ func TestParseRange(t *testing.T) {
 }
 
 func TestStatsFoldModelsPastTheBound(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "a.db"))
-	require.NoError(t, err)
-	defer s.Close()
+	s := openTestStore(t, "")
 	now := time.Now()
 	var recs []Record
 	for i := range MaxModels + 50 {

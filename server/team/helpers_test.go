@@ -117,6 +117,14 @@ func teamCount(c *pgx.Conn, source string) int64 {
 	return n
 }
 
+// waitShipped waits for n rows of source in the team database, then
+// checks that they are its rows 1 to n, each once.
+func waitShipped(t testing.TB, what string, c *pgx.Conn, source string, n int64) {
+	t.Helper()
+	waitFor(t, what, func() bool { return teamCount(c, source) == n })
+	require.Equal(t, seq(1, n), teamIDs(t, c, source))
+}
+
 func seq(from, to int64) []int64 {
 	var out []int64
 	for i := from; i <= to; i++ {

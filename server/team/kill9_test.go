@@ -75,8 +75,7 @@ func TestKill9NeverLosesOrDuplicates(t *testing.T) {
 	// A last, undisturbed run catches up.
 	total := localCount(t, store)
 	sh := startShipper(t, Config{URL: pg.URL()}, store, fast)
-	waitFor(t, fmt.Sprintf("all %d rows", total), func() bool { return teamCount(c, store.SourceID()) == total })
-	require.Equal(t, seq(1, total), teamIDs(t, c, store.SourceID()))
+	waitShipped(t, fmt.Sprintf("all %d rows", total), c, store.SourceID(), total)
 	waitFor(t, "nothing pending", func() bool { return sh.Pending() == 0 })
 	var cursor int64
 	require.NoError(t, c.QueryRow(context.Background(), `SELECT shipped_id FROM cco_sources WHERE source_id = $1`, store.SourceID()).Scan(&cursor))

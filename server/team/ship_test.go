@@ -27,8 +27,7 @@ func TestRowsArriveWithEveryColumn(t *testing.T) {
 	slow.poll = time.Hour // so that only Notify can explain the second batch arriving
 	sh := startShipper(t, Config{URL: pg.URL(), Machine: "box", User: "ann"}, store, slow)
 	c := connect(t, pg.URL())
-	waitFor(t, "1000 rows in the team database", func() bool { return teamCount(c, store.SourceID()) == 1000 })
-	require.Equal(t, seq(1, 1000), teamIDs(t, c, store.SourceID()))
+	waitShipped(t, "1000 rows in the team database", c, store.SourceID(), 1000)
 
 	var got analytics.Row
 	var machine, user string
@@ -62,8 +61,7 @@ func TestRowsArriveWithEveryColumn(t *testing.T) {
 		require.True(t, w.Enqueue(analytics.Record{Time: time.Now(), Path: "/v1/messages", Status: 200, Cache: "miss"}))
 	}
 	require.NoError(t, w.Close(context.Background()))
-	waitFor(t, "the written rows, announced by Notify", func() bool { return teamCount(c, store.SourceID()) == 1010 })
-	require.Equal(t, seq(1, 1010), teamIDs(t, c, store.SourceID()))
+	waitShipped(t, "the written rows, announced by Notify", c, store.SourceID(), 1010)
 }
 
 func TestOutageKeepsRowsAndCatchesUp(t *testing.T) {
@@ -106,8 +104,7 @@ func TestOutageKeepsRowsAndCatchesUp(t *testing.T) {
 
 	pg.Start()
 	c = connect(t, pg.URL())
-	waitFor(t, "all 350 rows after the outage", func() bool { return teamCount(c, store.SourceID()) == 350 })
-	require.Equal(t, seq(1, 350), teamIDs(t, c, store.SourceID()))
+	waitShipped(t, "all 350 rows after the outage", c, store.SourceID(), 350)
 	waitFor(t, "status to recover", func() bool { st := sh.Status(); return st.Connected && st.FailingSince == nil })
 	require.Zero(t, sh.Pending())
 }
@@ -127,8 +124,7 @@ func TestTwoShippersOfOneDatabase(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		addRows(t, a, 100, nil)
 	}
-	waitFor(t, "2000 rows", func() bool { return teamCount(c, a.SourceID()) == 2000 })
-	require.Equal(t, seq(1, 2000), teamIDs(t, c, a.SourceID()))
+	waitShipped(t, "2000 rows", c, a.SourceID(), 2000)
 }
 
 func TestCloseShipsWhatItCan(t *testing.T) {

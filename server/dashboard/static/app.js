@@ -270,13 +270,25 @@
   }
 
   function renderProjects(groups) {
-    const rows = groups.map((g) => el('tr', null,
-      el('td', { class: 'project', text: g.key || '(none)', title: g.key || 'calls without a project (started without cco claude)' }),
+    const rows = groups.map((g) => groupRow(g,
+      el('td', { class: 'project', text: g.key || '(none)', title: g.key || 'calls without a project (started without cco claude)' }), null));
+    fillTable('projects', rows, 5, 'No projects yet.');
+  }
+
+  // The group tables (data-group names their key's column: projects, the
+  // team's users and machines) have one set of columns: groupHead heads
+  // them, groupRow is one group's row after its key's cell.
+  function groupHead(key) {
+    const th = (text, cls) => el('th', { scope: 'col', class: cls, text });
+    return el('tr', null, th(key), th('Requests', 'num'), th('Tokens', 'num'), th('Cost', 'num'), th('Last call'));
+  }
+
+  function groupRow(g, keyCell, costTitle) {
+    return el('tr', null, keyCell,
       el('td', { class: 'num requests', text: fmt.int(g.requests) }),
       el('td', { class: 'num tokens', text: fmt.compact(tokens(g)) }),
-      el('td', { class: 'num cost', text: cost(g.cost_usd, g.unpriced_requests) }),
-      el('td', { class: 'time', text: fmt.time(g.last), title: g.last })));
-    fillTable('projects', rows, 5, 'No projects yet.');
+      el('td', { class: 'num cost', text: cost(g.cost_usd, g.unpriced_requests), title: costTitle }),
+      el('td', { class: 'time', text: fmt.time(g.last), title: g.last }));
   }
 
   // renderTeam shows the team database's figures when team_url is set:
@@ -294,12 +306,8 @@
     const [users, machines] = await Promise.allSettled([by('user'), by('machine')]);
     const rows = (res, what) => {
       if (res.status !== 'fulfilled') return [el('tr', null, el('td', { class: 'none', colspan: 5, text: `The team database did not answer: ${res.reason.message}` }))];
-      return (res.value.groups || []).map((g) => el('tr', null,
-        el('td', { class: what, text: g.key || '(none)' }),
-        el('td', { class: 'num requests', text: fmt.int(g.requests) }),
-        el('td', { class: 'num tokens', text: fmt.compact(tokens(g)) }),
-        el('td', { class: 'num cost', text: cost(g.cost_usd, g.unpriced_requests), title: g.subscription_cost_usd ? `${fmt.usd(g.subscription_cost_usd)} API-equivalent (subscription)` : null }),
-        el('td', { class: 'time', text: fmt.time(g.last), title: g.last })));
+      return (res.value.groups || []).map((g) => groupRow(g, el('td', { class: what, text: g.key || '(none)' }),
+        g.subscription_cost_usd ? `${fmt.usd(g.subscription_cost_usd)} API-equivalent (subscription)` : null));
     };
     fillTable('team-users', rows(users, 'user'), 5, 'No calls shipped by anyone yet.');
     fillTable('team-machines', rows(machines, 'machine'), 5, 'No calls shipped from any machine yet.');
@@ -439,6 +447,7 @@
   }
 
   function start() {
+    for (const t of document.querySelectorAll('table[data-group]')) t.tHead.replaceChildren(groupHead(t.dataset.group));
     for (const b of document.querySelectorAll('.tabs button')) b.addEventListener('click', () => selectMetric(b.dataset.metric));
     let saved = null;
     try { saved = localStorage.getItem('cco.metric'); } catch (_) { /* storage may be disabled */ }

@@ -1,0 +1,7 @@
+//go:build linux || darwin
+
+package platform
+
+import "os"
+
+func pidSelf() int { return os.Getpid() }
