@@ -79,6 +79,7 @@ func TestValidationBounds(t *testing.T) {
 		{"cache_ttl", "1", "0"},
 		{"cache_ttl", "90s", "-1"},
 		{"cache_ttl", "2h", "soon"},
+		{"cache_ttl", "1s", "1ns"},
 		{"database_url", "sqlite:///tmp/x.db", "postgres://x"},
 		{"database_url", "sqlite://a.db", "sqlite://"},
 		{"upstream_url", "http://127.0.0.1:9", "ftp://x"},
@@ -86,6 +87,8 @@ func TestValidationBounds(t *testing.T) {
 		{"auto_start", "false", "maybe"},
 		{"health_checks", "true", "2"},
 		{"health_check_interval", "1", "0"},
+		{"health_check_interval", "1s", "1ms"},
+		{"health_check_interval", "5m", "999ms"},
 		{"max_body_size", "1", "0"},
 	}
 	for _, tc := range cases {

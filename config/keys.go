@@ -68,8 +68,8 @@ var Keys = []Key{
 	{Name: "cache_size", Default: "1GiB", Allowed: "a size greater than 0 (bytes, or with a unit such as 512MiB or 1GB)", kind: kindSize,
 		check:  sizeAtLeast(1),
 		assign: func(c *Config, v any) { c.CacheSize = v.(int64) }},
-	{Name: "cache_ttl", Default: "3600", Allowed: "a duration greater than 0 (seconds, or with a unit such as 90s, 30m or 2h)", kind: kindSeconds,
-		check:  positiveDuration,
+	{Name: "cache_ttl", Default: "3600", Allowed: "a duration of at least 1s (seconds, or with a unit such as 90s, 30m or 2h)", kind: kindSeconds,
+		check:  durationAtLeast(time.Second),
 		assign: func(c *Config, v any) { c.CacheTTL = v.(time.Duration) }},
 	{Name: "database_url", Default: "sqlite://analytics.db", Allowed: "sqlite://PATH (a relative PATH is under CCO_HOME)", kind: kindString,
 		check:  checkDatabaseURL,
@@ -81,8 +81,8 @@ var Keys = []Key{
 		assign: func(c *Config, v any) { c.AutoStart = v.(bool) }},
 	{Name: "health_checks", Default: "true", Allowed: "true or false", kind: kindBool,
 		assign: func(c *Config, v any) { c.HealthChecks = v.(bool) }},
-	{Name: "health_check_interval", Default: "30", Allowed: "a duration greater than 0 (seconds, or with a unit such as 90s or 5m)", kind: kindSeconds,
-		check:  positiveDuration,
+	{Name: "health_check_interval", Default: "30", Allowed: "a duration of at least 1s (seconds, or with a unit such as 90s or 5m)", kind: kindSeconds,
+		check:  durationAtLeast(time.Second),
 		assign: func(c *Config, v any) { c.HealthCheckInterval = v.(time.Duration) }},
 	{Name: "max_body_size", Default: "32MiB", Allowed: "a size greater than 0 (bytes, or with a unit such as 32MiB)", kind: kindSize,
 		check:  sizeAtLeast(1),
@@ -333,11 +333,16 @@ func sizeAtLeast(min int64) func(any) error {
 	}
 }
 
-func positiveDuration(v any) error {
-	if d := v.(time.Duration); d <= 0 {
-		return fmt.Errorf("%s is not greater than 0", d)
+// durationAtLeast keeps intervals sane: a health check every millisecond
+// spins a core and grows the database's log; a cache entry that lives a
+// nanosecond is no cache.
+func durationAtLeast(min time.Duration) func(any) error {
+	return func(v any) error {
+		if d := v.(time.Duration); d < min {
+			return fmt.Errorf("%s is too short", d)
+		}
+		return nil
 	}
-	return nil
 }
 
 func oneOf(allowed ...string) func(any) error {

@@ -11,7 +11,7 @@ import (
 )
 
 func TestHealthChecksPass(t *testing.T) {
-	d, _ := startProxy(t, "health_check_interval = \"50ms\"\n")
+	d, _ := startProxy(t, "health_check_interval = \"1s\"\n")
 	require.Eventually(t, func() bool { return d.healthState().LastCheck != nil }, 10*time.Second, 10*time.Millisecond)
 	h := d.healthState()
 	require.True(t, h.ChecksEnabled)
@@ -23,7 +23,7 @@ func TestHealthChecksPass(t *testing.T) {
 func TestBrokenDatabaseIsFatalAfterThreeChecks(t *testing.T) {
 	up := newFakeUpstream(t)
 	fatal := make(chan error, 1)
-	d := startDaemon(t, up.URL, "health_check_interval = \"50ms\"\n", func(o *Options) {
+	d := startDaemon(t, up.URL, "health_check_interval = \"1s\"\n", func(o *Options) {
 		o.OnFatal = func(err error) { fatal <- err }
 	})
 	db := d.Config().DatabasePath()

@@ -138,7 +138,7 @@ func TestStatsNotRunningWithoutDatabase(t *testing.T) {
 func TestBrokenDatabaseEndsDaemon(t *testing.T) {
 	skipOnWindows(t)
 	up := newUpstream(t)
-	d := startDaemon(t, "[daemon]\nhealth_check_interval = \"200ms\"\n", "CCO_UPSTREAM_URL="+up.URL)
+	d := startDaemon(t, "[daemon]\nhealth_check_interval = \"1s\"\n", "CCO_UPSTREAM_URL="+up.URL)
 	db := filepath.Join(d.home, "analytics.db")
 	for _, f := range []string{db, db + "-wal", db + "-shm"} {
 		require.NoError(t, os.Remove(f))
