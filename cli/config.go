@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -35,7 +37,7 @@ func cmdConfig(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	file := fs.String("config", "", "the config `FILE` to use instead of CCO_HOME/config.toml")
 	asJSON := fs.Bool("json", false, "show: print JSON")
 	fs.SetInterspersed(true)
-	if err := fs.parse(args); err != nil {
+	if err := fs.parse(negativeValue(args)); err != nil {
 		return err
 	}
 	rest := fs.Args()
@@ -48,7 +50,8 @@ func cmdConfig(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageError{fmt.Sprintf("unknown config subcommand %q (use show, get, set, unset, path or validate)", rest[0])}
 	}
 	if len(rest)-1 != n {
-		return usageError{fmt.Sprintf("config %s takes %d argument(s), got %d", rest[0], n, len(rest)-1)}
+		form := map[string]string{"show": "show", "get": "get KEY", "set": "set KEY VALUE", "unset": "unset KEY", "path": "path", "validate": "validate"}[rest[0]]
+		return usageError{fmt.Sprintf("usage: cco config %s (%d argument(s) given; see 'cco help config' for the keys)", form, len(rest)-1)}
 	}
 	path, err := configFile(*file)
 	if err != nil {
@@ -155,4 +158,24 @@ func configFile(flag string) (string, error) {
 		return "", err
 	}
 	return config.DefaultFile(home), nil
+}
+
+// negativeValue lets 'config set KEY -1' mean the value -1, not a flag -1:
+// a number after set's KEY is the value, so flag parsing stops before it.
+func negativeValue(args []string) []string {
+	for i, a := range args {
+		if a == "--" {
+			return args
+		}
+		if a != "set" {
+			continue
+		}
+		if v := i + 2; v < len(args) && strings.HasPrefix(args[v], "-") {
+			if _, err := strconv.ParseFloat(args[v], 64); err == nil {
+				return slices.Concat(args[:v], []string{"--"}, args[v:])
+			}
+		}
+		return args
+	}
+	return args
 }
