@@ -82,6 +82,11 @@ func OpenRegular(path string, flag int, follow Follow) (*os.File, error) {
 		if isLoop(err) {
 			return nil, linkRefused(path)
 		}
+		// A FIFO opened for writing with no reader fails at once
+		// (ENXIO, "no such device or address"): name what is there.
+		if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() {
+			return nil, notRegular(path, fi.Mode())
+		}
 		return nil, err
 	}
 	fi, err := f.Stat()

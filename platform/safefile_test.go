@@ -53,6 +53,12 @@ func TestReadRegularRefusesWithoutBlocking(t *testing.T) {
 	assert.Equal(t, "ok", string(b))
 	_, err = ReadRegular(filepath.Join(dir, "missing"), 1024, NoFollow)
 	assert.ErrorIs(t, err, os.ErrNotExist)
+
+	// Opened to append (a log) with no reader, a FIFO fails at once with
+	// ENXIO; the error names the FIFO, not "no such device or address".
+	_, err = OpenRegular(fifo, os.O_CREATE|os.O_APPEND|os.O_WRONLY, NoFollow)
+	require.ErrorIs(t, err, ErrNotRegular)
+	assert.Contains(t, err.Error(), fifo+" is a named pipe (FIFO)")
 }
 
 func TestLockRefusesALink(t *testing.T) {
