@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/anthropics/cco/detached"
+	"github.com/anthropics/cco/server"
 	"github.com/spf13/pflag"
 )
 
@@ -58,6 +59,14 @@ func cmdRestart(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	if st.Running && st.Info != nil && o.Config.Port != st.Info.Port {
+		// Moving to a port that is taken would stop a working daemon for
+		// nothing: ask first. (On its own port the daemon itself holds
+		// it, so only a new port can be asked about.)
+		if err := server.CheckListen(o.Config.Addr()); err != nil {
+			return fmt.Errorf("not restarting, the daemon is left running as it was: %w", err)
+		}
+	}
 	res, err := detached.Stop(ctx, paths, *timeout, p.show)
 	p.clear()
 	if err != nil {
@@ -66,6 +75,9 @@ func cmdRestart(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	reportStop(res, stdout)
 	started, err := detached.Start(ctx, o)
 	p.clear()
+	if err != nil && res.Running {
+		fmt.Fprintln(stderr, "note: the old daemon was stopped and the new one did not start, so nothing is running now")
+	}
 	return reportStart(o, started, err, stdout, stderr)
 }
 

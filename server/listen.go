@@ -16,6 +16,16 @@ import (
 // whoProbeWait bounds asking whoever holds the port what it is.
 const whoProbeWait = 500 * time.Millisecond
 
+// CheckListen says whether addr can be bound now, with the reason when it
+// cannot: restart asks before it stops a daemon to listen somewhere new.
+func CheckListen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return listenError(addr, err)
+	}
+	return ln.Close()
+}
+
 // listenError explains why addr could not be bound, and what to do: a
 // port held by another cco (another CCO_HOME's daemon, which 'cco status'
 // here does not see) is named with its pid and home.
