@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -34,7 +33,8 @@ func cmdTeamStats(ctx context.Context, file string, o statsOptions, stdout io.Wr
 		return err
 	}
 	if cfg.TeamURL == "" {
-		return errors.New("team_url is not set, so there is no team database to read; set it with 'cco config set team_url postgres://USER@HOST/DATABASE' (or CCO_TEAM_URL)")
+		// A configuration error (exit 2), not a failure of the database.
+		return &config.Error{Msg: "team_url is not set, so there is no team database to read; set it with 'cco config set team_url postgres://USER@HOST/DATABASE' (or CCO_TEAM_URL)"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, teamStatsWait)
 	defer cancel()

@@ -70,12 +70,17 @@ func edit(file string, create bool, change func([]string) []string) (bool, error
 	if err != nil {
 		return false, err
 	}
+	// A byte order mark (Notepad's) stays where it was, out of the lines.
 	text := strings.TrimRight(string(old), "\n")
+	mark := ""
+	if strings.HasPrefix(text, bom) {
+		mark, text = bom, strings.TrimPrefix(text, bom)
+	}
 	var lines []string
 	if text != "" {
 		lines = strings.Split(text, "\n")
 	}
-	updated := []byte(strings.Join(change(lines), "\n") + "\n")
+	updated := []byte(mark + strings.Join(change(lines), "\n") + "\n")
 	if bytes.Equal(updated, old) || (len(old) == 0 && strings.TrimSpace(string(updated)) == "") {
 		return false, nil
 	}

@@ -100,3 +100,17 @@ func TestSetCreatesFileAndHome(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "[daemon]\nport = 3005\n", string(b))
 }
+
+// TestAByteOrderMarkIsPassedOver: Notepad begins files with a BOM, which
+// TOML does not allow; cco reads past it and set keeps it.
+func TestAByteOrderMarkIsPassedOver(t *testing.T) {
+	home := isolate(t)
+	p := writeConfig(t, home, "\ufeff[daemon]\nport = 3001\n")
+	c, err := Load(Options{Home: home})
+	require.NoError(t, err)
+	assert.Equal(t, 3001, c.Port)
+	set(t, p, "log_level", "debug")
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	assert.Equal(t, "\ufeff[daemon]\nport = 3001\nlog_level = \"debug\"\n", string(b))
+}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -96,7 +97,7 @@ var Keys = []Key{
 	{Name: "team_url", Default: "", Allowed: "empty (off), or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE]", kind: kindString,
 		check: checkTeamURL, secret: true,
 		assign: func(c *Config, v any) { c.TeamURL = v.(string) }},
-	{Name: "machine", Default: defaultMachine(), Allowed: "a label of 1 to 64 printable characters (default: the host name)", kind: kindString,
+	{Name: "machine", Default: defaultMachine(), Allowed: "a label of 1 to 64 printable characters (the default is this machine's host name)", kind: kindString,
 		check:  checkLabel,
 		assign: func(c *Config, v any) { c.Machine = v.(string) }},
 	{Name: "user", Default: defaultUser(), Allowed: "a label of 1 to 64 printable characters (default: your user name)", kind: kindString,
@@ -267,7 +268,7 @@ var sizeUnits = map[string]float64{
 func ParseSize(s string) (int64, error) {
 	m := sizeRE.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
-		return 0, fmt.Errorf("%q is not a size (use bytes, or a unit such as 512MiB or 1GB)", s)
+		return 0, fmt.Errorf("%q is not a size", s)
 	}
 	mult, ok := sizeUnits[strings.ToLower(m[2])]
 	if !ok {
@@ -379,10 +380,17 @@ func checkDatabaseURL(v any) error {
 }
 
 func checkTeamURL(v any) error {
-	if s := v.(string); s != "" {
-		return ValidateTeamURL(s)
+	s := v.(string)
+	if s == "" {
+		return nil
 	}
-	return nil
+	err := ValidateTeamURL(s)
+	if err == nil {
+		return nil
+	}
+	// As a key's value the error already names the key, and its allowed
+	// text gives the form: say only what is wrong.
+	return errors.New(strings.TrimSuffix(strings.TrimPrefix(err.Error(), "team_url "), "; "+teamURLForm))
 }
 
 // checkLabel accepts the labels team rows carry (machine, user).

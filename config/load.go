@@ -122,6 +122,9 @@ func Load(opts Options) (*Config, error) {
 	return c, nil
 }
 
+// bom is the byte order mark some Windows editors begin a file with.
+const bom = "\ufeff"
+
 // MaxFileSize bounds config.toml: a real one is a few hundred bytes, and a
 // link to /dev/zero or a runaway file must not make every verb read forever.
 const MaxFileSize = 4 << 20
@@ -149,6 +152,9 @@ func readFile(file string) (data []byte, found bool, err error) {
 func parseFile(file string, data []byte) (*viper.Viper, error) {
 	v := viper.New()
 	v.SetConfigType("toml")
+	// Windows editors (Notepad) may begin the file with a byte order mark,
+	// which TOML does not allow; it says nothing, so it is passed over.
+	data = bytes.TrimPrefix(data, []byte(bom))
 	if len(data) == 0 {
 		return v, nil
 	}

@@ -14,10 +14,12 @@ import (
 // sslModes are the values libpq (and so pgx) accepts for sslmode.
 var sslModes = []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
 
+const teamURLForm = "the form is postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE]"
+
 // ValidateTeamURL checks a team_url: it says what is wrong and what is
 // allowed, and never repeats a password.
 func ValidateTeamURL(raw string) error {
-	const form = "the form is postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE]"
+	const form = teamURLForm
 	if strings.TrimSpace(raw) == "" {
 		return fmt.Errorf("team_url is empty; %s", form)
 	}

@@ -25,9 +25,9 @@ func CheckPrivateDir(dir string, fi os.FileInfo) error {
 			dir, userName(st.Uid), userName(uint32(uid)))
 	}
 	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
-		return fmt.Errorf("CCO_HOME %s is writable by group or others (mode %s), who could replace cco's token, pid file or lock there; "+
+		return fmt.Errorf("CCO_HOME %s is writable by group or others (mode %04o), who could replace cco's token, pid file or lock there; "+
 			"use a directory only you can write (unset CCO_HOME for ~/.cco), or, if it is yours alone, run 'chmod go-w %s'",
-			dir, fi.Mode().String(), dir)
+			dir, unixMode(fi.Mode()), dir)
 	}
 	return nil
 }
@@ -52,4 +52,20 @@ func Owner(fi os.FileInfo) string {
 		return userName(st.Uid)
 	}
 	return "another user"
+}
+
+// unixMode is the mode as chmod and stat write it (1777), not Go's
+// FileMode string (dtrwxrwxrwx).
+func unixMode(m os.FileMode) uint32 {
+	u := uint32(m.Perm())
+	if m&os.ModeSticky != 0 {
+		u |= 0o1000
+	}
+	if m&os.ModeSetgid != 0 {
+		u |= 0o2000
+	}
+	if m&os.ModeSetuid != 0 {
+		u |= 0o4000
+	}
+	return u
 }
