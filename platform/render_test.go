@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,8 +28,9 @@ func testSettings(exe, home string) ServiceSettings {
 			{"CCO_HOME", home},
 			{"PATH", "/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"},
 		},
-		StdoutPath: filepath.Join(home, "daemon.stdout.log"),
-		StderrPath: filepath.Join(home, "daemon.stderr.log"),
+		// Slash paths: only the plist has them, and it is a macOS file.
+		StdoutPath: path.Join(home, "daemon.stdout.log"),
+		StderrPath: path.Join(home, "daemon.stderr.log"),
 		AutoStart:  true,
 	}
 }
