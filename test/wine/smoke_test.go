@@ -30,6 +30,7 @@ var packages = []struct {
 	dir  string
 	skip []winetest.NotUnderWine
 }{
+	{dir: "."}, // the run loop (program_test.go)
 	{dir: "platform"},
 	{dir: "config"},
 	{dir: "client"},
@@ -304,7 +305,11 @@ func unitTests(t *testing.T, ctx context.Context, p *winetest.Prefix, root strin
 		t.Fatal(err)
 	}
 	for _, pkg := range packages {
-		exe := filepath.Join(dir, strings.ReplaceAll(pkg.dir, "/", "_")+".test.exe")
+		name := strings.ReplaceAll(pkg.dir, "/", "_")
+		if pkg.dir == "." {
+			name = "cco"
+		}
+		exe := filepath.Join(dir, name+".test.exe")
 		goBuild(t, ctx, root, exe, "./"+pkg.dir, true)
 		res, err := p.RunTests(ctx, filepath.Join(root, pkg.dir), exe, pkg.skip)
 		if err != nil {
