@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/anthropics/cco/platform"
+	"github.com/kardianos/service"
 )
 
 // reloadSignals: Windows has no SIGHUP; 'cco reload' uses the daemon's API.
@@ -14,7 +15,9 @@ var reloadSignals []os.Signal
 // under the Service Control Manager: outside it the library's Run waits for
 // os.Interrupt alone and ignores RunWait, so a stop asked over HTTP (how
 // 'cco stop' asks on Windows) or a fatal error would never end the process.
-func libRunsLoop(manager string) bool { return manager == "windows" }
+// Asked of the SCM itself, not of the manager name, which a detached
+// start's marker decides.
+func libRunsLoop(manager string) bool { return !service.Interactive() }
 
 // watchFatal keeps the exit status contract under the Service Control
 // Manager, where the library's Run stops only when the SCM asks: a fatal

@@ -219,11 +219,11 @@ func TestEnsureHomeMode(t *testing.T) {
 	require.NoError(t, EnsureHome(dir))
 	fi, err := os.Stat(dir)
 	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
+	assert.Equal(t, privateDir, fi.Mode().Perm())
 	require.NoError(t, os.Chmod(dir, 0o755))
 	require.NoError(t, EnsureHome(dir))
 	fi, _ = os.Stat(dir)
-	assert.Equal(t, os.FileMode(0o755), fi.Mode().Perm(), "a directory that exists is never chmodded")
+	assert.Equal(t, chmodded(0o755), fi.Mode().Perm(), "a directory that exists is never chmodded")
 }
 
 func TestBudgetAndTeamKeys(t *testing.T) {

@@ -34,7 +34,7 @@ func TestSetGetUnsetRoundTrip(t *testing.T) {
 	set(t, p, "auto_start", "off")
 	fi, err := os.Stat(p)
 	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	assert.Equal(t, privateFile, fi.Mode().Perm())
 
 	c, err := Load(Options{})
 	require.NoError(t, err)

@@ -20,6 +20,10 @@ const (
 	// the Windows recovery action's delay. (kardianos's systemd template
 	// says 120 s.)
 	RestartDelay = 10 * time.Second
+	// RecoveryResetPeriod is when Windows forgets past failures: after a
+	// day, so that a daemon that failed once last week is restarted again
+	// this week.
+	RecoveryResetPeriod = 24 * time.Hour
 	// WatchdogInterval is systemd's WatchdogSec: the daemon feeds the
 	// watchdog every half of it while its self-check passes.
 	WatchdogInterval = 30 * time.Second

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 )
 
@@ -14,10 +15,12 @@ import (
 // kardianos/service ignores XDG_CONFIG_HOME, which would put the unit where
 // the user manager does not look.
 func SystemdUserUnitDir(home, xdgConfigHome string) string {
-	if filepath.IsAbs(xdgConfigHome) {
-		return filepath.Join(xdgConfigHome, "systemd", "user")
+	// Slash paths on every OS: systemd's directories are Linux paths,
+	// whatever OS the function (or its test) runs on.
+	if path.IsAbs(xdgConfigHome) {
+		return path.Join(xdgConfigHome, "systemd", "user")
 	}
-	return filepath.Join(home, ".config", "systemd", "user")
+	return path.Join(home, ".config", "systemd", "user")
 }
 
 // LaunchAgentsDir is where a user's LaunchAgents live.

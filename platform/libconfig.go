@@ -7,16 +7,12 @@ import (
 	"github.com/kardianos/service"
 )
 
-// windowsResetPeriod forgets past failures after a day, so that a daemon
-// that failed once last week is restarted again this week.
-const windowsResetPeriod = 86400
-
 // libConfig is the kardianos/service configuration of cco's service on
 // every OS: the unit and the plist as its SystemdScript and LaunchdConfig,
-// a per-user service, and the Windows start type and recovery actions.
-// The library reads options with exact type checks (string, string, int):
-// a wrong type silently falls back to its default, so the types here are
-// part of the contract, and of the golden file.
+// and a per-user service. On Windows the library starts, stops and removes
+// the service; cco creates it itself (scm_install.go), because the
+// library's install leaves a half-created service behind when a step
+// after the creation fails.
 func libConfig(s ServiceSettings, name string) (*service.Config, error) {
 	var unit, plist strings.Builder
 	if err := RenderSystemdUnit(&unit, s); err != nil {
@@ -24,12 +20,6 @@ func libConfig(s ServiceSettings, name string) (*service.Config, error) {
 	}
 	if err := RenderLaunchdPlist(&plist, s); err != nil {
 		return nil, err
-	}
-	// The values of kardianos's ServiceStartAutomatic and ServiceStartManual,
-	// which exist only in its Windows build.
-	startType := "automatic"
-	if !s.AutoStart {
-		startType = "manual"
 	}
 	env := map[string]string{}
 	for _, e := range s.Env {
@@ -47,12 +37,6 @@ func libConfig(s ServiceSettings, name string) (*service.Config, error) {
 			"UserService":   true,
 			"SystemdScript": unit.String(),
 			"LaunchdConfig": plist.String(),
-			"StartType":     startType,
-			// Recovery actions are set only when OnFailure is given.
-			"OnFailure":              "restart",
-			"OnFailureDelayDuration": RestartDelay.String(),
-			"OnFailureResetPeriod":   windowsResetPeriod,
-			"DelayedAutoStart":       false,
 		},
 	}, nil
 }

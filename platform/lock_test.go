@@ -110,7 +110,7 @@ func TestPidFile(t *testing.T) {
 	require.NoError(t, WritePidFile(pidPath, info))
 	fi, err := os.Stat(pidPath)
 	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	assert.Equal(t, privateFile, fi.Mode().Perm())
 	data, err := os.ReadFile(pidPath)
 	require.NoError(t, err)
 	for _, field := range []string{`"pid": 42`, `"started_at": "2026-01-02T03:04:05Z"`, `"host": "::1"`, `"port": 1`, `"version": "v"`, `"exe": "e"`, `"manager": "systemd"`} {

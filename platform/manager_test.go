@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -48,6 +49,9 @@ esac
 `
 
 func TestLaunchdCommandLines(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake launchctl is a shell script, which Windows cannot run (launchd is macOS only)")
+	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
 	require.NoError(t, os.Mkdir(bin, 0o755))

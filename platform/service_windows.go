@@ -11,15 +11,17 @@ import (
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/registry"
 	"golang.org/x/sys/windows/svc"
+	"golang.org/x/sys/windows/svc/eventlog"
 	"golang.org/x/sys/windows/svc/mgr"
 )
 
 // NewServiceManager returns the Windows service manager. kardianos/service
-// creates and deletes the service, sets its recovery actions and starts,
-// stops and restarts it; cco's own code marks a non-zero exit as a failure
-// for recovery (the library does not), updates an installed service (the
-// library refuses one that exists), sets the start type (enable/disable),
-// reads its status, and says when elevation is needed.
+// deletes, starts, stops and restarts the service; cco's own code creates
+// it, all or nothing (scm_install.go: the library's install leaves a
+// half-created service behind when setting its recovery fails), updates an
+// installed service (the library refuses one that exists), sets the start
+// type (enable/disable), reads its status, and says when elevation is
+// needed.
 func NewServiceManager(o ServiceOptions) (ServiceManager, error) {
 	return &winService{s: o.Settings}, nil
 }
@@ -66,20 +68,7 @@ func (w *winService) query() (mgr.Config, error) {
 	return s.Config()
 }
 
-func (w *winService) binaryPath() string {
-	p := syscall.EscapeArg(w.s.Exe)
-	for _, a := range w.s.Args {
-		p += " " + syscall.EscapeArg(a)
-	}
-	return p
-}
-
-func (w *winService) startType() uint32 {
-	if w.s.AutoStart {
-		return mgr.StartAutomatic
-	}
-	return mgr.StartManual
-}
+func (w *winService) binaryPath() string { return windowsCommandLine(w.s.Exe, w.s.Args) }
 
 func (w *winService) Install(ctx context.Context) (InstallResult, error) {
 	cur, err := w.query()
@@ -112,29 +101,75 @@ func (w *winService) Install(ctx context.Context) (InstallResult, error) {
 	return res, nil
 }
 
-// create installs the service through the library, then marks a non-zero
-// exit as a failure, so that recovery restarts a daemon whose health
-// checks failed; if that step fails, the service is removed again, so an
-// install is all or nothing.
+// create makes the service, all or nothing (installSCMService): a step
+// that fails after the creation removes the service again.
 func (w *winService) create() error {
-	lib, err := w.lib()
+	c, err := newSCMService(w.s)
 	if err != nil {
 		return err
 	}
-	if err := lib.Install(); err != nil {
-		return elevated("installing the Windows service", err)
+	err = installSCMService(winSCM{}, c)
+	if errors.Is(err, windows.ERROR_ACCESS_DENIED) {
+		return fmt.Errorf("%w; 'cco install' needs an elevated prompt: open a terminal with 'Run as administrator' and run the command again", err)
 	}
-	err = w.withService(windows.SERVICE_ALL_ACCESS, func(s *mgr.Service) error {
+	return err
+}
+
+// winSCM is the real Service Control Manager behind an install's steps.
+type winSCM struct{}
+
+func (winSCM) Create(c scmService) error {
+	m, err := mgr.Connect()
+	if err != nil {
+		return err
+	}
+	defer m.Disconnect()
+	start := uint32(mgr.StartManual)
+	if c.AutoStart {
+		start = mgr.StartAutomatic
+	}
+	s, err := m.CreateService(c.Name, c.Exe, mgr.Config{
+		DisplayName: c.DisplayName, Description: c.Description, StartType: start,
+		ServiceType: windows.SERVICE_WIN32_OWN_PROCESS,
+	}, c.Args...)
+	if err != nil {
+		return err
+	}
+	return s.Close()
+}
+
+func (winSCM) SetRecovery(c scmService) error {
+	w := &winService{s: ServiceSettings{Name: c.Name}}
+	return w.withService(windows.SERVICE_ALL_ACCESS, func(s *mgr.Service) error {
+		return s.SetRecoveryActions([]mgr.RecoveryAction{{Type: mgr.ServiceRestart, Delay: c.RestartDelay}}, uint32(c.ResetPeriod.Seconds()))
+	})
+}
+
+func (winSCM) SetRecoveryOnNonZeroExit(name string) error {
+	w := &winService{s: ServiceSettings{Name: name}}
+	return w.withService(windows.SERVICE_ALL_ACCESS, func(s *mgr.Service) error {
 		return s.SetRecoveryActionsOnNonCrashFailures(true)
 	})
-	if err == nil {
-		return nil
+}
+
+func (winSCM) SetEnv(name string, env []EnvVar) error {
+	return (&winService{s: ServiceSettings{Name: name, Env: env}}).setEnv()
+}
+
+// AddEventSource registers the event log source that the library's
+// uninstall removes (and that it logs to under the SCM); one left by an
+// earlier install is fine.
+func (winSCM) AddEventSource(name string) error {
+	err := eventlog.InstallAsEventCreate(name, eventlog.Error|eventlog.Warning|eventlog.Info)
+	if err != nil && !strings.Contains(err.Error(), "exists") {
+		return err
 	}
-	step := elevated("setting the service's recovery on a non-zero exit", err)
-	if uerr := lib.Uninstall(); uerr != nil {
-		return fmt.Errorf("%w; removing the half-installed service failed too: %v (remove it with 'sc.exe delete %s')", step, uerr, w.s.Name)
-	}
-	return fmt.Errorf("%w; the service was removed again", step)
+	return nil
+}
+
+func (winSCM) Delete(name string) error {
+	w := &winService{s: ServiceSettings{Name: name}}
+	return w.withService(windows.SERVICE_ALL_ACCESS, func(s *mgr.Service) error { return s.Delete() })
 }
 
 func (w *winService) setEnv() error {

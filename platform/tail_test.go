@@ -158,11 +158,21 @@ func TestFollowRotationAndTruncation(t *testing.T) {
 	gone := filepath.Join(dir, tl.backupName(now.Add(time.Hour)))
 	require.NoError(t, os.Rename(p, gone))
 	require.NoError(t, os.Remove(gone))
+	// Where deleting an open file only marks it for deletion (Windows
+	// without POSIX delete semantics, as under Wine), its name stays until
+	// the follower closes it: the follower finds it, and rightly reports
+	// nothing missed.
+	_, statErr := os.Stat(gone)
+	pending := statErr == nil
 	writeFile(t, filepath.Join(dir, tl.backupName(now.Add(2*time.Hour))), "kept\n")
 	writeFile(t, p, "newest\n")
 	notes.Reset()
 	assert.Equal(t, "pruned\nkept\nnewest\n", step(t, tl, &w))
-	assert.Contains(t, notes.String(), "lines may have been missed")
+	if pending {
+		assert.NotContains(t, notes.String(), "lines may have been missed")
+	} else {
+		assert.Contains(t, notes.String(), "lines may have been missed")
+	}
 }
 
 func TestFollowLumberjack(t *testing.T) {

@@ -3,34 +3,30 @@ package platform
 import (
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strings"
 )
 
-// RenderWindowsSettings writes the Windows service configuration as text,
-// with the Go type of every option, for review and golden tests.
+// RenderWindowsSettings writes, as text, what 'cco install' asks of the
+// Windows Service Control Manager (scm_install.go), for review and golden
+// tests: the SCM itself cannot be run where the tests run.
 func RenderWindowsSettings(w io.Writer, s ServiceSettings) error {
-	if err := s.validate(); err != nil {
-		return err
-	}
-	c, err := libConfig(s, s.Name)
+	c, err := newSCMService(s)
 	if err != nil {
 		return err
 	}
+	startType := "automatic"
+	if !c.AutoStart {
+		startType = "manual"
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Name: %s\nDisplayName: %s\nDescription: %s\n", c.Name, c.DisplayName, c.Description)
-	fmt.Fprintf(&b, "Executable: %s\nArguments: %s\n", c.Executable, strings.Join(c.Arguments, " "))
-	fmt.Fprintf(&b, "WorkingDirectory: %s\n", c.WorkingDirectory)
-	for _, k := range slices.Sorted(maps.Keys(c.EnvVars)) {
-		fmt.Fprintf(&b, "Environment: %s=%s\n", k, c.EnvVars[k])
+	fmt.Fprintf(&b, "BinaryPath: %s\n", windowsCommandLine(c.Exe, c.Args))
+	fmt.Fprintf(&b, "ServiceType: own process\nStartType: %s\nDelayedAutoStart: false\n", startType)
+	for _, e := range c.Env {
+		fmt.Fprintf(&b, "Environment: %s=%s\n", e.Name, e.Value)
 	}
-	for _, k := range slices.Sorted(maps.Keys(c.Option)) {
-		if k == "SystemdScript" || k == "LaunchdConfig" {
-			continue // the other OSes' files, golden in their own right
-		}
-		fmt.Fprintf(&b, "Option %s: %#v (%T)\n", k, c.Option[k], c.Option[k])
-	}
+	fmt.Fprintf(&b, "Recovery: restart after %s, failure count reset after %.0fs\n", c.RestartDelay, c.ResetPeriod.Seconds())
+	fmt.Fprintf(&b, "RecoveryOnNonCrashFailures: true\nEventLogSource: %s\n", c.Name)
 	_, err = io.WriteString(w, b.String())
 	return err
 }
