@@ -50,10 +50,7 @@ func benchRecording(b *bench) error {
 	if err != nil {
 		return err
 	}
-	rows := "200000x"
-	if b.quick {
-		rows = "5000x"
-	}
+	rows := scaled(b, "200000x", "5000x")
 	rate := &sample{}
 	for i := 0; i < b.runs; i++ {
 		v, err := goBench(abin, "^BenchmarkWriter$", rows, "rows/s")
@@ -68,10 +65,7 @@ func benchRecording(b *bench) error {
 	if err != nil {
 		return err
 	}
-	calls := "3000x"
-	if b.quick {
-		calls = "100x"
-	}
+	calls := scaled(b, "3000x", "100x")
 	latency := func(mode string) func() (float64, error) {
 		return func() (float64, error) {
 			ns, err := goBench(sbin, "^BenchmarkRecording$/^"+mode+"$", calls, "ns/op")
@@ -89,15 +83,8 @@ func benchRecording(b *bench) error {
 // benchStatsQuery fills a usage database with a million calls over 30 days
 // and times GET /api/stats over the whole range on the real daemon.
 func benchStatsQuery(b *bench) error {
-	e, err := newEnv(b.root, b.cco, "stats")
+	e, n, err := b.filledEnv("stats", 1_000_000, 20_000)
 	if err != nil {
-		return err
-	}
-	n := 1_000_000
-	if b.quick {
-		n = 20_000
-	}
-	if err := fillDatabase(filepath.Join(e.home, "analytics.db"), n); err != nil {
 		return err
 	}
 	d, base, err := e.foreground()

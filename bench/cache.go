@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/anthropics/cco/internal/testkit"
@@ -42,10 +43,7 @@ func benchCacheHits(b *bench) error {
 		return err
 	}
 	defer cleanup()
-	dur := 3 * time.Second
-	if b.quick {
-		dur = 500 * time.Millisecond
-	}
+	dur := scaled(b, 3*time.Second, 500*time.Millisecond)
 	s, bs, err := interleave(b.runs, func() (float64, error) { return load(base+"/v1/messages", body, 32, dur) },
 		func() (float64, error) { return load(baseURL, body, 32, dur) })
 	if err != nil {
@@ -68,6 +66,54 @@ func throughputBaseline(b *bench) (url, name string, cleanup func(), err error) 
 		return "", "", nil, err
 	}
 	return fmt.Sprintf("http://127.0.0.1:%d/", port), "minimal net/http", func() { stop(m) }, nil
+}
+
+// minimalServer is the memory and throughput baseline: the smallest Go
+// net/http server, built in the run with the same toolchain.
+const minimalServer = `package main
+
+import (
+	"io"
+	"net/http"
+	"os"
+)
+
+func main() {
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Write([]byte("ok"))
+	})
+	http.ListenAndServe("127.0.0.1:"+os.Args[1], nil)
+}
+`
+
+func buildMinimal(root string) (string, error) {
+	dir := filepath.Join(root, "minimal")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(minimalServer), 0o600); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module minimal\n\ngo 1.26\n"), 0o600); err != nil {
+		return "", err
+	}
+	exe := filepath.Join(dir, "minimal")
+	c := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", exe, ".")
+	c.Dir = dir
+	if out, err := c.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the minimal server: %v: %s", err, out)
+	}
+	return exe, nil
+}
+
+func startMinimal(exe string) (*testkit.Child, int, error) {
+	port, err := testkit.FreePort()
+	if err != nil {
+		return nil, 0, err
+	}
+	c, err := serve(exec.Command(exe, strconv.Itoa(port)), fmt.Sprintf("http://127.0.0.1:%d/", port), 10*time.Second)
+	return c, port, err
 }
 
 func nginx(root string) (string, string, func(), error) {
@@ -98,13 +144,9 @@ http {
 	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
 		return "", "", nil, err
 	}
-	c := exec.Command("nginx", "-c", conf, "-p", dir)
-	if err := c.Start(); err != nil {
-		return "", "", nil, err
-	}
 	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	if err := waitHTTP(url, 10*time.Second); err != nil {
-		stop(c)
+	c, err := serve(exec.Command("nginx", "-c", conf, "-p", dir), url, 10*time.Second)
+	if err != nil {
 		return "", "", nil, err
 	}
 	return url, "nginx return 200", func() { stop(c) }, nil
@@ -113,16 +155,13 @@ http {
 // benchCacheBound fills a 256 MiB cache twice over with distinct 1 MiB
 // answers and reports RSS against cache_size + idle RSS.
 func benchCacheBound(b *bench) error {
-	size, calls := 256, 512
-	if b.quick {
-		size, calls = 16, 32
-	}
+	size, calls := scaled(b, 256, 16), scaled(b, 512, 32)
 	p, err := b.proxied("bound", "--cache-size", fmt.Sprintf("%dMiB", size))
 	if err != nil {
 		return err
 	}
 	defer p.stop()
-	idle, err := rssMB(p.cmd.Process.Pid)
+	idle, err := rssMB(p.cmd.PID())
 	if err != nil {
 		return err
 	}
@@ -134,7 +173,7 @@ func benchCacheBound(b *bench) error {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
-	rss, err := rssMB(p.cmd.Process.Pid)
+	rss, err := rssMB(p.cmd.PID())
 	if err != nil {
 		return err
 	}

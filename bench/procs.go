@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/anthropics/cco/internal/testkit"
@@ -40,6 +38,36 @@ func (e *env) command(args ...string) *exec.Cmd {
 	return c
 }
 
+// newEnvPort is newEnv with a free port for its daemon.
+func newEnvPort(root, cco, name string) (*env, int, error) {
+	e, err := newEnv(root, cco, name)
+	if err != nil {
+		return nil, 0, err
+	}
+	port, err := testkit.FreePort()
+	return e, port, err
+}
+
+// filledEnv is a new env named name whose usage database holds n calls
+// (scaled: full, or quick for the smoke run).
+func (b *bench) filledEnv(name string, full, quick int) (*env, int, error) {
+	e, err := newEnv(b.root, b.cco, name)
+	if err != nil {
+		return nil, 0, err
+	}
+	n := scaled(b, full, quick)
+	return e, n, fillDatabase(filepath.Join(e.home, "analytics.db"), n)
+}
+
+// start runs `cco start` on a free port; `e.run("stop")` stops it.
+func (e *env) start() error {
+	port, err := testkit.FreePort()
+	if err != nil {
+		return err
+	}
+	return e.run("start", "--port", strconv.Itoa(port))
+}
+
 // run runs cco to completion, returning an error with its output on failure.
 func (e *env) run(args ...string) error {
 	out, err := e.command(args...).CombinedOutput()
@@ -60,38 +88,40 @@ func (e *env) exitCode(args ...string) (int, error) {
 
 // foreground starts `cco daemon run` on a free port as a child, waits
 // until it is ready and returns it with its base URL.
-func (e *env) foreground(extra ...string) (*exec.Cmd, string, error) {
+func (e *env) foreground(extra ...string) (*testkit.Child, string, error) {
 	port, err := testkit.FreePort()
 	if err != nil {
 		return nil, "", err
 	}
 	c := e.command(append([]string{"daemon", "run", "--port", strconv.Itoa(port)}, extra...)...)
-	var out bytes.Buffer
+	var out testkit.Buffer
 	c.Stdout, c.Stderr = &out, &out
-	if err := c.Start(); err != nil {
-		return nil, "", err
-	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	if err := waitHTTP(base+"/ready", 30*time.Second); err != nil {
-		stop(c)
+	d, err := serve(c, base+"/ready", 30*time.Second)
+	if err != nil {
 		return nil, "", fmt.Errorf("daemon did not become ready: %v: %s", err, out.String())
 	}
-	return c, base, nil
+	return d, base, nil
+}
+
+// serve starts c as a kit Child and waits until url answers 200; when it
+// does not, the child is stopped.
+func serve(c *exec.Cmd, url string, limit time.Duration) (*testkit.Child, error) {
+	ch, err := testkit.StartChild(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := waitHTTP(url, limit); err != nil {
+		stop(ch)
+		return nil, err
+	}
+	return ch, nil
 }
 
 // stop ends a child with SIGTERM (SIGKILL after 10 s) and reaps it.
-func stop(c *exec.Cmd) {
-	if c == nil || c.Process == nil {
-		return
-	}
-	_ = c.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = c.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = c.Process.Kill()
-		<-done
+func stop(c *testkit.Child) {
+	if c != nil {
+		c.Stop(10 * time.Second)
 	}
 }
 

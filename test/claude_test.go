@@ -217,20 +217,15 @@ func (u *claudeUser) stopDaemon(t *testing.T) {
 		return
 	}
 	_ = p.Signal(syscall.SIGTERM)
-	_ = waitFor("the daemon to stop", func() (bool, error) {
-		return p.Signal(syscall.Signal(0)) != nil, nil
-	})
+	_ = testkit.WaitExit(pid, waitLimit)
 	_ = p.Kill()
 }
 
 // health is the running daemon's /health.
 func (u *claudeUser) health(t *testing.T) map[string]any {
 	t.Helper()
-	code, body, err := httpStatus(u.url + "/health")
-	require.NoError(t, err)
-	require.Equal(t, 200, code, body)
 	var h map[string]any
-	require.NoError(t, json.Unmarshal([]byte(body), &h))
+	getJSON(t, u.url+"/health", &h)
 	return h
 }
 

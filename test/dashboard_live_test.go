@@ -4,18 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -25,9 +21,9 @@ import (
 // liveDaemon is the real cco binary running in the foreground with its own
 // HOME and CCO_HOME on a free port.
 type liveDaemon struct {
+	*testkit.Child
 	base string
-	cmd  *exec.Cmd
-	out  *bytes.Buffer
+	out  *testkit.Buffer
 }
 
 // startDashboardDaemon runs `cco daemon run`; cleanup stops it by its PID (TERM,
@@ -44,19 +40,15 @@ func startDashboardDaemon(t *testing.T, env ...string) *liveDaemon {
 		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "CCO_HOME=" + filepath.Join(home, ".cco"),
 		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "TMPDIR=" + os.TempDir(),
 	}, env...)
-	d := &liveDaemon{base: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, out: &bytes.Buffer{}}
+	d := &liveDaemon{base: fmt.Sprintf("http://127.0.0.1:%d", port), out: &testkit.Buffer{}}
 	cmd.Stdout, cmd.Stderr = d.out, d.out
-	require.NoError(t, cmd.Start())
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
+	d.Child, err = testkit.StartChild(cmd)
+	require.NoError(t, err)
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(waitLimit):
-			_ = cmd.Process.Kill()
-			<-exited
-			t.Errorf("daemon pid %d did not stop on SIGTERM; killed", cmd.Process.Pid)
+		if _, err := d.Wait(waitLimit); err != nil {
+			d.Kill()
+			t.Errorf("daemon pid %d did not stop on SIGTERM; killed", d.PID())
 		}
 		if t.Failed() {
 			log, _ := os.ReadFile(filepath.Join(home, ".cco", "daemon.log"))
@@ -64,10 +56,8 @@ func startDashboardDaemon(t *testing.T, env ...string) *liveDaemon {
 		}
 	})
 	err = waitFor(d.base+"/ready", func() (bool, error) {
-		select {
-		case <-exited:
+		if d.Exited() {
 			return false, fmt.Errorf("daemon exited: %s", d.out)
-		default:
 		}
 		code, _, err := httpStatus(d.base + "/ready")
 		return code == http.StatusOK, err
@@ -76,71 +66,27 @@ func startDashboardDaemon(t *testing.T, env ...string) *liveDaemon {
 	return d
 }
 
-// fakeUpstream speaks enough of the Messages API for the proxy: a JSON
-// answer or a stream, with usage figures derived from the request, so that
-// each call's tokens are known and differ.
-type fakeUpstream struct {
-	*httptest.Server
-	mu    sync.Mutex
-	calls int
-}
-
-type callUsage struct{ in, out, cacheRead, cacheWrite int64 }
-
 // usageFor is what the fake upstream reports for a prompt.
-func usageFor(prompt string) callUsage {
+func usageFor(prompt string) testkit.Usage {
 	n := int64(len(prompt))
-	return callUsage{in: 1000 + 37*n, out: 120 + 11*n, cacheRead: 300 * (n % 4), cacheWrite: 50 * (n % 3)}
+	return testkit.Usage{Input: 1000 + 37*n, Output: 120 + 11*n, CacheRead: 300 * (n % 4), CacheWrite: 50 * (n % 3)}
 }
 
-func newFakeUpstream(t *testing.T) *fakeUpstream {
-	f := &fakeUpstream{}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// newFakeUpstream is the kit's fake with usage figures derived from the
+// request's prompt (usageFor), so that each call's tokens are known and
+// differ.
+func newFakeUpstream(t *testing.T) *testkit.Upstream {
+	return testkit.NewUpstream(t, testkit.UpstreamOptions{UsageOf: func(body []byte) testkit.Usage {
 		var req struct {
-			Model    string `json:"model"`
-			Stream   bool   `json:"stream"`
 			Messages []struct {
 				Content string `json:"content"`
 			} `json:"messages"`
 		}
-		if r.Method != http.MethodPost || r.URL.Path != "/v1/messages" || json.NewDecoder(r.Body).Decode(&req) != nil || len(req.Messages) == 0 {
-			http.Error(w, `{"type":"error","error":{"type":"invalid_request_error","message":"bad request"}}`, http.StatusBadRequest)
-			return
+		if json.Unmarshal(body, &req) != nil || len(req.Messages) == 0 {
+			return testkit.Usage{}
 		}
-		f.mu.Lock()
-		f.calls++
-		f.mu.Unlock()
-		u := usageFor(req.Messages[0].Content)
-		usage := map[string]int64{"input_tokens": u.in, "output_tokens": u.out, "cache_read_input_tokens": u.cacheRead, "cache_creation_input_tokens": u.cacheWrite}
-		msg := map[string]any{"id": "msg_test", "type": "message", "role": "assistant", "model": req.Model,
-			"content": []map[string]string{{"type": "text", "text": "hello"}}, "stop_reason": "end_turn", "usage": usage}
-		if !req.Stream {
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(msg)
-			return
-		}
-		w.Header().Set("Content-Type", "text/event-stream")
-		start := map[string]any{"id": "msg_test", "type": "message", "role": "assistant", "model": req.Model, "content": []any{},
-			"usage": map[string]int64{"input_tokens": u.in, "output_tokens": 1, "cache_read_input_tokens": u.cacheRead, "cache_creation_input_tokens": u.cacheWrite}}
-		events := []struct {
-			name string
-			data any
-		}{
-			{"message_start", map[string]any{"type": "message_start", "message": start}},
-			{"content_block_start", map[string]any{"type": "content_block_start", "index": 0, "content_block": map[string]string{"type": "text", "text": ""}}},
-			{"content_block_delta", map[string]any{"type": "content_block_delta", "index": 0, "delta": map[string]string{"type": "text_delta", "text": "hello"}}},
-			{"content_block_stop", map[string]any{"type": "content_block_stop", "index": 0}},
-			{"message_delta", map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": "end_turn"}, "usage": map[string]int64{"output_tokens": u.out}}},
-			{"message_stop", map[string]any{"type": "message_stop"}},
-		}
-		for _, ev := range events {
-			b, _ := json.Marshal(ev.data)
-			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.name, b)
-			w.(http.Flusher).Flush()
-		}
-	}))
-	t.Cleanup(f.Close)
-	return f
+		return usageFor(req.Messages[0].Content)
+	}})
 }
 
 // call sends one Messages request through the daemon's proxy and returns
@@ -154,13 +100,7 @@ func (d *liveDaemon) call(t *testing.T, model, prompt string, stream bool, hdr .
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("x-api-key", "sk-ant-test-key")
 	req.Header.Set("anthropic-version", "2023-06-01")
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := client.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
+	resp, b, err := roundTrip(t, req, hdr...)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, resp.StatusCode, "proxy answer: %s", b)
 	return resp.Header.Get("x-cco-cache")
@@ -216,7 +156,7 @@ func TestDashboardLive(t *testing.T) {
 	require.Equal(t, "e2e", p.Text["s-version"])
 	require.Equal(t, "foreground", p.Text["s-manager"])
 	require.Equal(t, strings.TrimPrefix(d.base, "http://"), p.Text["s-listen"])
-	require.Equal(t, strconv.Itoa(d.cmd.Process.Pid), p.Text["s-pid"])
+	require.Equal(t, strconv.Itoa(d.PID()), p.Text["s-pid"])
 	require.NotEqual(t, "—", p.Text["c-entries"], "cache figures from /api/status")
 	b.screenshot(t, "dashboard")
 

@@ -3,7 +3,6 @@
 package test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // Script commands for the lifecycle scripts. They find daemons through
@@ -51,14 +52,14 @@ func init() {
 			if len(args) != 1 {
 				ts.Fatalf("usage: [!] alive PID")
 			}
-			if alive(atoi(ts, args[0])) == neg {
+			if testkit.Alive(atoi(ts, args[0])) == neg {
 				ts.Fatalf("process %s alive: %v", args[0], !neg)
 			}
 		},
 		// waitgone PID: wait until the process has exited.
 		"waitgone": func(ts *testscript.TestScript, neg bool, args []string) {
 			pid := atoi(ts, args[0])
-			ts.Check(waitFor("pid "+args[0]+" to exit", func() (bool, error) { return !alive(pid), nil }))
+			ts.Check(waitFor("pid "+args[0]+" to exit", func() (bool, error) { return !testkit.Alive(pid), nil }))
 		},
 		// killpid SIG PID: send TERM|KILL|USR1 to PID.
 		"killpid": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -116,17 +117,6 @@ func pidFromFile(path string) (int, error) {
 	return info.PID, nil
 }
 
-// alive: the process exists and is not a zombie.
-func alive(pid int) bool {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	// pid (comm) S ...: the state follows the last ')'.
-	i := bytes.LastIndexByte(data, ')')
-	return i >= 0 && i+2 < len(data) && data[i+2] != 'Z'
-}
-
 // daemonPIDs are the live `cco [daemon] run` processes whose environment
 // has CCO_HOME=home.
 func daemonPIDs(home string) []int {
@@ -134,7 +124,7 @@ func daemonPIDs(home string) []int {
 	var pids []int
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil || !alive(pid) {
+		if err != nil || !testkit.Alive(pid) {
 			continue
 		}
 		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
@@ -170,9 +160,9 @@ func daemonPIDs(home string) []int {
 func killDaemons(home string) {
 	pids := daemonPIDs(home)
 	for _, pid := range pids {
-		syscall.Kill(pid, syscall.SIGKILL)
+		testkit.Kill(pid)
 	}
 	for _, pid := range pids {
-		waitFor("daemon to die", func() (bool, error) { return !alive(pid), nil })
+		_ = testkit.WaitExit(pid, waitLimit)
 	}
 }

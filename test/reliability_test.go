@@ -12,7 +12,6 @@ package test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -317,16 +316,4 @@ func (e *relEnv) metric(name string) float64 {
 	}
 	e.t.Fatalf("/metrics has no series %s", name)
 	return 0
-}
-
-// getJSON GETs url (200 expected) and decodes the body into v.
-func getJSON(t *testing.T, url string, v any) {
-	t.Helper()
-	code, body, err := httpStatus(url)
-	if err != nil || code != 200 {
-		t.Fatalf("GET %s: %d %v %s", url, code, err, body)
-	}
-	if err := json.Unmarshal([]byte(body), v); err != nil {
-		t.Fatalf("decoding %s: %v", url, err)
-	}
 }

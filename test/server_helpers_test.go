@@ -2,7 +2,6 @@ package test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -127,11 +126,8 @@ func (d *daemon) post(t *testing.T, body string) (*http.Response, string) {
 // status reads /api/status into a map.
 func (d *daemon) status(t *testing.T) map[string]any {
 	t.Helper()
-	code, body, err := httpStatus(d.url + "/api/status")
-	require.NoError(t, err)
-	require.Equal(t, 200, code, body)
 	var m map[string]any
-	require.NoError(t, json.Unmarshal([]byte(body), &m))
+	getJSON(t, d.url+"/api/status", &m)
 	return m
 }
 
@@ -154,14 +150,22 @@ func request(t *testing.T, method, url string, hdr ...string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, nil)
 	require.NoError(t, err)
+	resp, b, _ := roundTrip(t, req, hdr...)
+	return resp.StatusCode, string(b)
+}
+
+// roundTrip sends req with hdr ("name", "value" pairs) set and returns the
+// answer with its body read whole, and the error reading it.
+func roundTrip(t *testing.T, req *http.Request, hdr ...string) (*http.Response, []byte, error) {
+	t.Helper()
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := client.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	b, err := io.ReadAll(resp.Body)
+	return resp, b, err
 }
 
 func body(model string, stream bool, text string) string {

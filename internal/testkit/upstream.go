@@ -36,6 +36,9 @@ type UpstreamOptions struct {
 	// Text is the answer to a request body, streamed a word an event;
 	// "hello" when nil.
 	Text func(body []byte) string
+	// UsageOf, when set, is the usage of the answer to a request body, JSON
+	// or streamed, in place of Usage and StreamUsage.
+	UsageOf func(body []byte) Usage
 }
 
 // Upstream is the one fake Anthropic API of the tests and benchmarks: it
@@ -206,9 +209,14 @@ func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
 	if u.opts.Text != nil {
 		text = u.opts.Text(body)
 	}
+	use, streamUse := u.opts.Usage, u.opts.StreamUsage
+	if u.opts.UsageOf != nil {
+		use = u.opts.UsageOf(body)
+		streamUse = use
+	}
 	w.Header().Set("Request-Id", "req_fake")
 	if req.Stream {
-		u.stream(w, r, req.Model, text, fault)
+		u.stream(w, r, req.Model, text, fault, streamUse)
 		return
 	}
 	if fault == "hold" && !u.held(r) {
@@ -216,7 +224,7 @@ func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintf(w, `{"id":"msg_fake","type":"message","role":"assistant","model":%q,"content":[{"type":"text","text":%s}],"stop_reason":"end_turn","stop_sequence":null,"usage":%s}`,
-		req.Model, jsonString(text), u.opts.Usage.json(u.opts.Usage.Output))
+		req.Model, jsonString(text), use.json(use.Output))
 }
 
 func isFault(f string) bool {
@@ -238,10 +246,9 @@ func (u *Upstream) held(r *http.Request) bool {
 	}
 }
 
-func (u *Upstream) stream(w http.ResponseWriter, r *http.Request, model, text, fault string) {
+func (u *Upstream) stream(w http.ResponseWriter, r *http.Request, model, text, fault string, use Usage) {
 	u.Streams.Add(1)
 	defer u.Streams.Add(-1)
-	use := u.opts.StreamUsage
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
