@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -92,45 +91,38 @@ func benchStatsQuery(b *bench) error {
 		return err
 	}
 	defer stop(d)
-	url := base + "/api/stats?since=31d"
-	get := func() error {
-		resp, err := http.Get(url)
-		if err != nil {
+	// query times b.runs GETs of /api/stats with query q.
+	query := func(q string) (*sample, error) {
+		once := func() error {
+			code, _, err := get(base + "/api/stats?" + q)
+			if err == nil && code != http.StatusOK {
+				err = fmt.Errorf("/api/stats: status %d", code)
+			}
 			return err
 		}
-		defer resp.Body.Close()
-		_, _ = io.Copy(io.Discard, resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("/api/stats: status %d", resp.StatusCode)
+		if err := once(); err != nil { // the first query warms SQLite's page cache
+			return nil, err
 		}
-		return nil
+		s := &sample{}
+		for i := 0; i < b.runs; i++ {
+			v, err := timed(once)
+			if err != nil {
+				return nil, err
+			}
+			s.add(v)
+		}
+		return s, nil
 	}
-	if err := get(); err != nil { // the first query warms SQLite's page cache
+	s, err := query("since=31d")
+	if err != nil {
 		return err
-	}
-	s := &sample{}
-	for i := 0; i < b.runs; i++ {
-		v, err := timed(get)
-		if err != nil {
-			return err
-		}
-		s.add(v)
 	}
 	r := newRow("/api/stats over 30 days", "ms", s, "≤ 100 ms at 1 M rows")
 	r.Note = fmt.Sprintf("%d rows", n)
 	b.add(r)
 
-	url = base + "/api/stats?since=31d&by=session"
-	if err := get(); err != nil {
+	if s, err = query("since=31d&by=session"); err != nil {
 		return err
-	}
-	s = &sample{}
-	for i := 0; i < b.runs; i++ {
-		v, err := timed(get)
-		if err != nil {
-			return err
-		}
-		s.add(v)
 	}
 	r = newRow("/api/stats?by=session over 30 days", "ms", s, "≤ 50 ms at 1 M rows")
 	r.Note = fmt.Sprintf("%d rows, %d sessions", n, sessionsIn(n))

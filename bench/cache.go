@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/anthropics/cco/internal/testkit"
@@ -66,54 +65,6 @@ func throughputBaseline(b *bench) (url, name string, cleanup func(), err error) 
 		return "", "", nil, err
 	}
 	return fmt.Sprintf("http://127.0.0.1:%d/", port), "minimal net/http", func() { stop(m) }, nil
-}
-
-// minimalServer is the memory and throughput baseline: the smallest Go
-// net/http server, built in the run with the same toolchain.
-const minimalServer = `package main
-
-import (
-	"io"
-	"net/http"
-	"os"
-)
-
-func main() {
-	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		w.Write([]byte("ok"))
-	})
-	http.ListenAndServe("127.0.0.1:"+os.Args[1], nil)
-}
-`
-
-func buildMinimal(root string) (string, error) {
-	dir := filepath.Join(root, "minimal")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(minimalServer), 0o600); err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module minimal\n\ngo 1.26\n"), 0o600); err != nil {
-		return "", err
-	}
-	exe := filepath.Join(dir, "minimal")
-	c := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", exe, ".")
-	c.Dir = dir
-	if out, err := c.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building the minimal server: %v: %s", err, out)
-	}
-	return exe, nil
-}
-
-func startMinimal(exe string) (*testkit.Child, int, error) {
-	port, err := testkit.FreePort()
-	if err != nil {
-		return nil, 0, err
-	}
-	c, err := serve(exec.Command(exe, strconv.Itoa(port)), fmt.Sprintf("http://127.0.0.1:%d/", port), 10*time.Second)
-	return c, port, err
 }
 
 func nginx(root string) (string, string, func(), error) {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -97,10 +95,8 @@ func benchIdleRSS(b *bench) error {
 func waitMetric(url, name string, want float64, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for {
-		resp, err := http.Get(url)
+		_, body, err := get(url)
 		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
 			for _, line := range strings.Split(string(body), "\n") {
 				if v, ok := strings.CutPrefix(line, name+" "); ok {
 					if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && f >= want {

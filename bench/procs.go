@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -125,16 +126,24 @@ func stop(c *testkit.Child) {
 	}
 }
 
+// get GETs url and returns the status code and the whole body.
+func get(url string) (int, []byte, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
 // waitHTTP polls url until it answers 200.
 func waitHTTP(url string, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
+		code, _, err := get(url)
+		if err == nil && code == http.StatusOK {
+			return nil
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s not ready after %s (last: %v)", url, limit, err)
@@ -178,4 +187,52 @@ func rssMB(pid int) (float64, error) {
 func have(prog string) bool {
 	_, err := exec.LookPath(prog)
 	return err == nil
+}
+
+// minimalServer is the memory and throughput baseline: the smallest Go
+// net/http server, built in the run with the same toolchain.
+const minimalServer = `package main
+
+import (
+	"io"
+	"net/http"
+	"os"
+)
+
+func main() {
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Write([]byte("ok"))
+	})
+	http.ListenAndServe("127.0.0.1:"+os.Args[1], nil)
+}
+`
+
+func buildMinimal(root string) (string, error) {
+	dir := filepath.Join(root, "minimal")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(minimalServer), 0o600); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module minimal\n\ngo 1.26\n"), 0o600); err != nil {
+		return "", err
+	}
+	exe := filepath.Join(dir, "minimal")
+	c := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", exe, ".")
+	c.Dir = dir
+	if out, err := c.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the minimal server: %v: %s", err, out)
+	}
+	return exe, nil
+}
+
+func startMinimal(exe string) (*testkit.Child, int, error) {
+	port, err := testkit.FreePort()
+	if err != nil {
+		return nil, 0, err
+	}
+	c, err := serve(exec.Command(exe, strconv.Itoa(port)), fmt.Sprintf("http://127.0.0.1:%d/", port), 10*time.Second)
+	return c, port, err
 }

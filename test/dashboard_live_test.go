@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,51 +17,23 @@ import (
 	"github.com/anthropics/cco/internal/testkit"
 )
 
-// liveDaemon is the real cco binary running in the foreground with its own
-// HOME and CCO_HOME on a free port.
-type liveDaemon struct {
-	*testkit.Child
-	base string
-	out  *testkit.Buffer
-}
-
-// startDashboardDaemon runs `cco daemon run`; cleanup stops it by its PID (TERM,
-// then KILL if it does not exit within the wait limit). env adds CCO_ keys.
-func startDashboardDaemon(t *testing.T, env ...string) *liveDaemon {
+// startDashboardDaemon is startDaemon (no config; env adds CCO_ keys) for
+// the dashboard tests: at cleanup the daemon must stop on SIGTERM within
+// the wait limit, and a failed test shows its output and log.
+func startDashboardDaemon(t *testing.T, env ...string) *daemon {
 	t.Helper()
-	home := t.TempDir()
-	port, err := testkit.FreePort()
-	require.NoError(t, err)
-	cmd := exec.Command(ccoPath(), "daemon", "run", "--port", strconv.Itoa(port))
-	// A minimal environment: nothing of the caller's cco settings or service
-	// manager (NOTIFY_SOCKET, INVOCATION_ID) may leak into the daemon.
-	cmd.Env = append([]string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "CCO_HOME=" + filepath.Join(home, ".cco"),
-		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "TMPDIR=" + os.TempDir(),
-	}, env...)
-	d := &liveDaemon{base: fmt.Sprintf("http://127.0.0.1:%d", port), out: &testkit.Buffer{}}
-	cmd.Stdout, cmd.Stderr = d.out, d.out
-	d.Child, err = testkit.StartChild(cmd)
-	require.NoError(t, err)
+	d := startDaemon(t, "", env...)
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = d.Cmd.Process.Signal(syscall.SIGTERM)
 		if _, err := d.Wait(waitLimit); err != nil {
 			d.Kill()
 			t.Errorf("daemon pid %d did not stop on SIGTERM; killed", d.PID())
 		}
 		if t.Failed() {
-			log, _ := os.ReadFile(filepath.Join(home, ".cco", "daemon.log"))
-			t.Logf("daemon output:\n%s\ndaemon.log:\n%s", d.out, log)
+			log, _ := os.ReadFile(filepath.Join(d.home, "daemon.log"))
+			t.Logf("daemon output:\n%s\ndaemon.log:\n%s", d.output, log)
 		}
 	})
-	err = waitFor(d.base+"/ready", func() (bool, error) {
-		if d.Exited() {
-			return false, fmt.Errorf("daemon exited: %s", d.out)
-		}
-		code, _, err := httpStatus(d.base + "/ready")
-		return code == http.StatusOK, err
-	})
-	require.NoError(t, err)
 	return d
 }
 
@@ -91,11 +62,11 @@ func newFakeUpstream(t *testing.T) *testkit.Upstream {
 
 // call sends one Messages request through the daemon's proxy and returns
 // the x-cco-cache header of the answer.
-func (d *liveDaemon) call(t *testing.T, model, prompt string, stream bool, hdr ...string) string {
+func (d *daemon) call(t *testing.T, model, prompt string, stream bool, hdr ...string) string {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"model": model, "max_tokens": 64, "stream": stream,
 		"messages": []map[string]string{{"role": "user", "content": prompt}}})
-	req, err := http.NewRequest(http.MethodPost, d.base+"/v1/messages", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, d.url+"/v1/messages", bytes.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("x-api-key", "sk-ant-test-key")
@@ -108,11 +79,11 @@ func (d *liveDaemon) call(t *testing.T, model, prompt string, stream bool, hdr .
 
 // waitRecorded waits until /api/stats counts n requests (recording is
 // batched off the request path, so it lags the answers a little).
-func (d *liveDaemon) waitRecorded(t *testing.T, n int64) apiStats {
+func (d *daemon) waitRecorded(t *testing.T, n int64) apiStats {
 	t.Helper()
 	var st apiStats
 	err := waitFor(fmt.Sprintf("%d calls recorded", n), func() (bool, error) {
-		st = fetchStats(t, d.base)
+		st = fetchStats(t, d.url)
 		return st.Totals.Requests >= n, nil
 	})
 	require.NoError(t, err)
@@ -144,7 +115,7 @@ func TestDashboardLive(t *testing.T) {
 	require.Len(t, st.Models, 3)
 
 	b := newBrowser(t)
-	b.open(t, d.base+"/")
+	b.open(t, d.url+"/")
 	// The page loads after every call is recorded, so its first refresh
 	// must already show them all.
 	waitPage(t, b, "the dashboard to render", pageRefreshed(1))
@@ -152,10 +123,10 @@ func TestDashboardLive(t *testing.T) {
 	require.Equal(t, "false", p.Empty)
 	require.Empty(t, p.Banner)
 	require.Equal(t, "healthy", p.Health)
-	requirePageShows(t, p, fetchStats(t, d.base))
+	requirePageShows(t, p, fetchStats(t, d.url))
 	require.Equal(t, "e2e", p.Text["s-version"])
 	require.Equal(t, "foreground", p.Text["s-manager"])
-	require.Equal(t, strings.TrimPrefix(d.base, "http://"), p.Text["s-listen"])
+	require.Equal(t, strings.TrimPrefix(d.url, "http://"), p.Text["s-listen"])
 	require.Equal(t, strconv.Itoa(d.PID()), p.Text["s-pid"])
 	require.NotEqual(t, "—", p.Text["c-entries"], "cache figures from /api/status")
 	b.screenshot(t, "dashboard")
@@ -170,7 +141,7 @@ func TestDashboardLive(t *testing.T) {
 	p = readPage(t, b)
 	require.Equal(t, "same-document", p.Marker, "the page reloaded")
 	require.Equal(t, "claude-opus-4-1", p.Recent[0]["model"], "the newest call is first")
-	requirePageShows(t, p, fetchStats(t, d.base))
+	requirePageShows(t, p, fetchStats(t, d.url))
 	b.screenshot(t, "dashboard-live")
 	requireNoConsoleProblems(t, b)
 }
@@ -180,19 +151,19 @@ func TestDashboardLive(t *testing.T) {
 func TestDashboardEmpty(t *testing.T) {
 	d := startDashboardDaemon(t)
 	b := newBrowser(t)
-	b.open(t, d.base+"/")
+	b.open(t, d.url+"/")
 	waitPage(t, b, "the dashboard to render", pageRefreshed(1))
 	p := readPage(t, b)
 	require.Equal(t, "true", p.Empty)
 	require.True(t, eval[bool](t, b, `!document.getElementById('empty').hidden && getComputedStyle(document.getElementById('chart')).display === 'none'`), "empty state shown instead of the chart")
-	require.Contains(t, eval[string](t, b, `document.getElementById('empty-cmd').textContent`), "ANTHROPIC_BASE_URL="+d.base)
+	require.Contains(t, eval[string](t, b, `document.getElementById('empty-cmd').textContent`), "ANTHROPIC_BASE_URL="+d.url)
 	require.Equal(t, "0", p.Text["t-requests"])
 	require.Empty(t, p.Models)
 	require.Empty(t, p.Recent)
 	require.Equal(t, "0", p.Text["t-input"])
 	require.Equal(t, "$0.00", p.Text["t-cost"])
 	require.Equal(t, "healthy", p.Health)
-	require.Zero(t, fetchStats(t, d.base).Totals.Requests)
+	require.Zero(t, fetchStats(t, d.url).Totals.Requests)
 	b.screenshot(t, "dashboard-empty")
 	requireNoConsoleProblems(t, b)
 }

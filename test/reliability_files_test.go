@@ -100,15 +100,7 @@ func truncatedDatabase(t *testing.T) string {
 // the word of a file that does not parse.
 func garbagePidFile(t *testing.T) string {
 	e := newRelEnv(t, "")
-	if err := os.MkdirAll(e.ccoHome, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	pidPath := filepath.Join(e.ccoHome, "daemon.pid")
-	junk := make([]byte, 200)
-	rand.Read(junk)
-	if err := os.WriteFile(pidPath, junk, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	pidPath, junk := writeJunk(t, e, "daemon.pid", 200)
 	out, errOut, code := e.cco("status")
 	if code != 3 || !strings.Contains(out+errOut, "not running") || !strings.Contains(out+errOut, "removed an unreadable stale pid file") {
 		t.Errorf("status with a garbage pid file and no daemon: exit %d\n%s%s; want 3, 'not running' and the removal of the unreadable pid file said", code, out, errOut)
@@ -144,15 +136,7 @@ func garbagePidFile(t *testing.T) string {
 // the file, before anything binds or writes, and the file is left as is.
 func binaryConfig(t *testing.T) string {
 	e := newRelEnv(t, "")
-	if err := os.MkdirAll(e.ccoHome, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(e.ccoHome, "config.toml")
-	junk := make([]byte, 4096)
-	rand.Read(junk)
-	if err := os.WriteFile(path, junk, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path, junk := writeJunk(t, e, "config.toml", 4096)
 	codes := []string{}
 	for _, args := range [][]string{{"daemon", "run"}, {"start"}, {"config", "validate"}} {
 		out, errOut, code := e.cco(args...)
@@ -225,6 +209,20 @@ func homeIsAFile(t *testing.T) string {
 		t.Errorf("the file CCO_HOME names was changed")
 	}
 	return "run, start and config set exit " + strings.Join(codes, ",") + " with 'is a file, not a directory', the file unchanged"
+}
+
+// writeJunk makes CCO_HOME and writes n random bytes to its file name.
+func writeJunk(t *testing.T, e *relEnv, name string, n int) (path string, junk []byte) {
+	if err := os.MkdirAll(e.ccoHome, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path = filepath.Join(e.ccoHome, name)
+	junk = make([]byte, n)
+	rand.Read(junk)
+	if err := os.WriteFile(path, junk, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, junk
 }
 
 func readLog(t *testing.T, e *relEnv) string {

@@ -100,22 +100,6 @@ func newRelEnv(t *testing.T, upstream string, extra ...string) *relEnv {
 	return e
 }
 
-// cleanEnv is the test's environment without anything that would steer
-// cco (CCO_*) or make it think it runs under a service manager.
-func cleanEnv() []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		switch {
-		case strings.HasPrefix(name, "CCO_"), name == "NOTIFY_SOCKET", name == "INVOCATION_ID",
-			name == "HOME", name == "XDG_CONFIG_HOME", name == "LISTEN_PID", name == "LISTEN_FDS":
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
-}
-
 // cco runs one cco command to completion (bounded) and returns its output
 // and exit code.
 func (e *relEnv) cco(args ...string) (stdout, stderr string, code int) {

@@ -39,18 +39,29 @@ type daemon struct {
 	output *testkit.Buffer
 }
 
-// ccoEnv is a private environment: own HOME and CCO_HOME, no CCO_* from
-// the person running the tests.
+// ccoEnv is a private environment: own HOME and CCO_HOME, nothing from
+// the person running the tests that steers cco (see cleanEnv).
 func ccoEnv(t *testing.T, extra ...string) (env []string, home string) {
 	root := t.TempDir()
 	home = filepath.Join(root, ".cco")
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CCO_") && !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "XDG_CONFIG_HOME=") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "HOME="+root, "CCO_HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(root, ".config"))
+	env = append(cleanEnv(), "HOME="+root, "CCO_HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(root, ".config"))
 	return append(env, extra...), home
+}
+
+// cleanEnv is the test's environment without anything that would steer
+// cco (CCO_*) or make it think it runs under a service manager.
+func cleanEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(name, "CCO_"), name == "NOTIFY_SOCKET", name == "INVOCATION_ID",
+			name == "HOME", name == "XDG_CONFIG_HOME", name == "LISTEN_PID", name == "LISTEN_FDS":
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
 }
 
 // startDaemon runs 'cco daemon run' on a free port and waits for /ready.
