@@ -66,6 +66,7 @@ type Upstream struct {
 	Hold      chan struct{} // closed by Release
 
 	mu      sync.Mutex
+	fault   string // the scenario of requests that name none (SetFault)
 	byFault map[string]int
 	bodies  map[string]bool // sha256 of every body received
 	headers []http.Header
@@ -111,6 +112,14 @@ func (u *Upstream) Release() {
 	}
 }
 
+// SetFault makes the requests that name no scenario play f from now on,
+// for a client that cannot send one (Claude Code); "" for normal answers.
+func (u *Upstream) SetFault(f string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.fault = f
+}
+
 // Count is how many requests of scenario f reached the upstream ("": the
 // normal ones).
 func (u *Upstream) Count(f string) int {
@@ -131,6 +140,20 @@ func (u *Upstream) Headers() []http.Header {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return append([]http.Header(nil), u.headers...)
+}
+
+// MessageHeaders are the headers of every Messages call (path
+// /v1/messages) received, in order.
+func (u *Upstream) MessageHeaders() []http.Header {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var out []http.Header
+	for i, p := range u.paths {
+		if path, _, _ := strings.Cut(p, "?"); path == "/v1/messages" {
+			out = append(out, u.headers[i])
+		}
+	}
+	return out
 }
 
 // LastHeader is the last request's headers.
@@ -170,6 +193,9 @@ func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	u.Hits.Add(1)
 	u.mu.Lock()
+	if fault == "" {
+		fault = u.fault
+	}
 	u.byFault[fault]++
 	u.bodies[bodyHash(body)] = true
 	u.headers = append(u.headers, r.Header.Clone())
