@@ -43,20 +43,6 @@ func cco(env []string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// runCco runs cco to the end and returns its output and exit code.
-func runCco(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	cmd := cco(env, args...)
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return out.String(), errb.String(), ee.ExitCode()
-	}
-	require.NoError(t, err)
-	return out.String(), errb.String(), 0
-}
-
 func TestConcurrentStartsMakeOneDaemon(t *testing.T) {
 	home, env := ccoHome(t)
 	port, err := testkit.FreePort()

@@ -10,9 +10,6 @@ package test
 // and the cases that wait on real timeouts.
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -104,21 +101,7 @@ func newRelEnv(t *testing.T, upstream string, extra ...string) *relEnv {
 // and exit code.
 func (e *relEnv) cco(args ...string) (stdout, stderr string, code int) {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*waitLimit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, ccoPath(), args...)
-	cmd.Env = e.env
-	var o, er bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &er
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	case err != nil:
-		e.t.Fatalf("running cco %v: %v", args, err)
-	}
-	return o.String(), er.String(), code
+	return runCco(e.t, e.env, args...)
 }
 
 // relDaemon is `cco daemon run` started by a test: in the foreground, so

@@ -2,6 +2,8 @@ package test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -64,6 +66,34 @@ func cleanEnv() []string {
 	return out
 }
 
+// runCco runs cco with env to the end, bounded by twice the wait limit, and
+// returns its output and exit code; a failure to run it at all fails the
+// test.
+func runCco(t testing.TB, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	return runCcoAt(t, ccoPath(), env, args...)
+}
+
+// runCcoAt is runCco for the cco binary at exe.
+func runCcoAt(t testing.TB, exe string, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*waitLimit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Env = env
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("running cco %v: %v", args, err)
+	}
+	return o.String(), e.String(), code
+}
+
 // startDaemon runs 'cco daemon run' on a free port and waits for /ready.
 func startDaemon(t *testing.T, config string, extraEnv ...string) *daemon {
 	t.Helper()
@@ -105,17 +135,7 @@ func (d *daemon) wait(t *testing.T) int {
 // cco runs the binary with the daemon's environment.
 func (d *daemon) cco(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(ccoPath(), args...)
-	cmd.Env = d.env
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	if err != nil {
-		if _, ok := err.(*exec.ExitError); !ok {
-			t.Fatalf("running cco %v: %v", args, err)
-		}
-	}
-	return o.String(), e.String(), cmd.ProcessState.ExitCode()
+	return runCco(t, d.env, args...)
 }
 
 // post sends a Messages request through the daemon.

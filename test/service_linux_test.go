@@ -2,7 +2,6 @@ package test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -343,21 +342,7 @@ func (m *userManager) show(unit, prop string) string {
 // ccoAt runs cco at exe in the manager's environment plus env.
 func (m *userManager) ccoAt(exe string, env []string, args ...string) (stdout, stderr string, code int) {
 	m.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*waitLimit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, exe, args...)
-	cmd.Env = append(append([]string{}, m.env...), env...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	code = 0
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		code = exit.ExitCode()
-	} else if err != nil {
-		m.t.Fatalf("running cco %v: %v", args, err)
-	}
-	return o.String(), e.String(), code
+	return runCcoAt(m.t, exe, append(append([]string{}, m.env...), env...), args...)
 }
 
 // quietPort is a free port below the kernel's ephemeral range. The daemon
