@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -50,10 +49,7 @@ func benchRecording(b *bench) error {
 	if err != nil {
 		return err
 	}
-	rows := "200000x"
-	if b.quick {
-		rows = "5000x"
-	}
+	rows := scaled(b, "200000x", "5000x")
 	rate := &sample{}
 	for i := 0; i < b.runs; i++ {
 		v, err := goBench(abin, "^BenchmarkWriter$", rows, "rows/s")
@@ -68,10 +64,7 @@ func benchRecording(b *bench) error {
 	if err != nil {
 		return err
 	}
-	calls := "3000x"
-	if b.quick {
-		calls = "100x"
-	}
+	calls := scaled(b, "3000x", "100x")
 	latency := func(mode string) func() (float64, error) {
 		return func() (float64, error) {
 			ns, err := goBench(sbin, "^BenchmarkRecording$/^"+mode+"$", calls, "ns/op")
@@ -89,15 +82,8 @@ func benchRecording(b *bench) error {
 // benchStatsQuery fills a usage database with a million calls over 30 days
 // and times GET /api/stats over the whole range on the real daemon.
 func benchStatsQuery(b *bench) error {
-	e, err := newEnv(b.root, b.cco, "stats")
+	e, n, err := b.filledEnv("stats", 1_000_000, 20_000)
 	if err != nil {
-		return err
-	}
-	n := 1_000_000
-	if b.quick {
-		n = 20_000
-	}
-	if err := fillDatabase(filepath.Join(e.home, "analytics.db"), n); err != nil {
 		return err
 	}
 	d, base, err := e.foreground()
@@ -105,45 +91,38 @@ func benchStatsQuery(b *bench) error {
 		return err
 	}
 	defer stop(d)
-	url := base + "/api/stats?since=31d"
-	get := func() error {
-		resp, err := http.Get(url)
-		if err != nil {
+	// query times b.runs GETs of /api/stats with query q.
+	query := func(q string) (*sample, error) {
+		once := func() error {
+			code, _, err := get(base + "/api/stats?" + q)
+			if err == nil && code != http.StatusOK {
+				err = fmt.Errorf("/api/stats: status %d", code)
+			}
 			return err
 		}
-		defer resp.Body.Close()
-		_, _ = io.Copy(io.Discard, resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("/api/stats: status %d", resp.StatusCode)
+		if err := once(); err != nil { // the first query warms SQLite's page cache
+			return nil, err
 		}
-		return nil
+		s := &sample{}
+		for i := 0; i < b.runs; i++ {
+			v, err := timed(once)
+			if err != nil {
+				return nil, err
+			}
+			s.add(v)
+		}
+		return s, nil
 	}
-	if err := get(); err != nil { // the first query warms SQLite's page cache
+	s, err := query("since=31d")
+	if err != nil {
 		return err
-	}
-	s := &sample{}
-	for i := 0; i < b.runs; i++ {
-		v, err := timed(get)
-		if err != nil {
-			return err
-		}
-		s.add(v)
 	}
 	r := newRow("/api/stats over 30 days", "ms", s, "≤ 100 ms at 1 M rows")
 	r.Note = fmt.Sprintf("%d rows", n)
 	b.add(r)
 
-	url = base + "/api/stats?since=31d&by=session"
-	if err := get(); err != nil {
+	if s, err = query("since=31d&by=session"); err != nil {
 		return err
-	}
-	s = &sample{}
-	for i := 0; i < b.runs; i++ {
-		v, err := timed(get)
-		if err != nil {
-			return err
-		}
-		s.add(v)
 	}
 	r = newRow("/api/stats?by=session over 30 days", "ms", s, "≤ 50 ms at 1 M rows")
 	r.Note = fmt.Sprintf("%d rows, %d sessions", n, sessionsIn(n))

@@ -42,10 +42,7 @@ func benchCacheHits(b *bench) error {
 		return err
 	}
 	defer cleanup()
-	dur := 3 * time.Second
-	if b.quick {
-		dur = 500 * time.Millisecond
-	}
+	dur := scaled(b, 3*time.Second, 500*time.Millisecond)
 	s, bs, err := interleave(b.runs, func() (float64, error) { return load(base+"/v1/messages", body, 32, dur) },
 		func() (float64, error) { return load(baseURL, body, 32, dur) })
 	if err != nil {
@@ -98,13 +95,9 @@ http {
 	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
 		return "", "", nil, err
 	}
-	c := exec.Command("nginx", "-c", conf, "-p", dir)
-	if err := c.Start(); err != nil {
-		return "", "", nil, err
-	}
 	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	if err := waitHTTP(url, 10*time.Second); err != nil {
-		stop(c)
+	c, err := serve(exec.Command("nginx", "-c", conf, "-p", dir), url, 10*time.Second)
+	if err != nil {
 		return "", "", nil, err
 	}
 	return url, "nginx return 200", func() { stop(c) }, nil
@@ -113,16 +106,13 @@ http {
 // benchCacheBound fills a 256 MiB cache twice over with distinct 1 MiB
 // answers and reports RSS against cache_size + idle RSS.
 func benchCacheBound(b *bench) error {
-	size, calls := 256, 512
-	if b.quick {
-		size, calls = 16, 32
-	}
+	size, calls := scaled(b, 256, 16), scaled(b, 512, 32)
 	p, err := b.proxied("bound", "--cache-size", fmt.Sprintf("%dMiB", size))
 	if err != nil {
 		return err
 	}
 	defer p.stop()
-	idle, err := rssMB(p.cmd.Process.Pid)
+	idle, err := rssMB(p.cmd.PID())
 	if err != nil {
 		return err
 	}
@@ -134,7 +124,7 @@ func benchCacheBound(b *bench) error {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
-	rss, err := rssMB(p.cmd.Process.Pid)
+	rss, err := rssMB(p.cmd.PID())
 	if err != nil {
 		return err
 	}

@@ -4,11 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
-
-	"github.com/anthropics/cco/internal/testkit"
 )
 
 // benchStatusline times `cco statusline`, which Claude Code runs after
@@ -16,22 +12,11 @@ import (
 // daemon runs with 100 000 recorded calls and the line is asked for one
 // of their sessions.
 func benchStatusline(b *bench) error {
-	e, err := newEnv(b.root, b.cco, "statusline")
+	e, n, err := b.filledEnv("statusline", 100_000, 5_000)
 	if err != nil {
 		return err
 	}
-	n := 100_000
-	if b.quick {
-		n = 5_000
-	}
-	if err := fillDatabase(filepath.Join(e.home, "analytics.db"), n); err != nil {
-		return err
-	}
-	port, err := testkit.FreePort()
-	if err != nil {
-		return err
-	}
-	if err := e.run("start", "--port", strconv.Itoa(port)); err != nil {
+	if err := e.start(); err != nil {
 		return err
 	}
 	defer e.run("stop")
@@ -75,11 +60,7 @@ func benchClaude(b *bench) error {
 	if err != nil {
 		return err
 	}
-	port, err := testkit.FreePort()
-	if err != nil {
-		return err
-	}
-	if err := e.run("start", "--port", strconv.Itoa(port)); err != nil {
+	if err := e.start(); err != nil {
 		return err
 	}
 	defer e.run("stop")

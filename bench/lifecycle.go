@@ -15,11 +15,7 @@ import (
 // to port closed, interleaved with `caddy start`/`caddy stop` when caddy is
 // installed.
 func benchStartStop(b *bench) error {
-	e, err := newEnv(b.root, b.cco, "startstop")
-	if err != nil {
-		return err
-	}
-	port, err := testkit.FreePort()
+	e, port, err := newEnvPort(b.root, b.cco, "startstop")
 	if err != nil {
 		return err
 	}
@@ -126,11 +122,7 @@ func caddy(root string) (start, stop func() (float64, error), err error) {
 // benchStatus measures `cco daemon status` with the daemon running and not,
 // against supervisorctl status and systemctl --user is-active.
 func benchStatus(b *bench) error {
-	e, err := newEnv(b.root, b.cco, "status")
-	if err != nil {
-		return err
-	}
-	port, err := testkit.FreePort()
+	e, port, err := newEnvPort(b.root, b.cco, "status")
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,14 @@ type bench struct {
 
 func (b *bench) add(r row) { b.res.Rows = append(b.res.Rows, r) }
 
+// scaled is full for a real run, quick for the smoke run (-quick).
+func scaled[T any](b *bench, full, quick T) T {
+	if b.quick {
+		return quick
+	}
+	return full
+}
+
 func main() {
 	os.Exit(mainErr())
 }

@@ -2,72 +2,11 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/anthropics/cco/internal/testkit"
 )
-
-// minimalServer is the memory and throughput baseline: the smallest Go
-// net/http server, built in the run with the same toolchain.
-const minimalServer = `package main
-
-import (
-	"io"
-	"net/http"
-	"os"
-)
-
-func main() {
-	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		w.Write([]byte("ok"))
-	})
-	http.ListenAndServe("127.0.0.1:"+os.Args[1], nil)
-}
-`
-
-func buildMinimal(root string) (string, error) {
-	dir := filepath.Join(root, "minimal")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(minimalServer), 0o600); err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module minimal\n\ngo 1.26\n"), 0o600); err != nil {
-		return "", err
-	}
-	exe := filepath.Join(dir, "minimal")
-	c := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", exe, ".")
-	c.Dir = dir
-	if out, err := c.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building the minimal server: %v: %s", err, out)
-	}
-	return exe, nil
-}
-
-func startMinimal(exe string) (*exec.Cmd, int, error) {
-	port, err := testkit.FreePort()
-	if err != nil {
-		return nil, 0, err
-	}
-	c := exec.Command(exe, strconv.Itoa(port))
-	if err := c.Start(); err != nil {
-		return nil, 0, err
-	}
-	if err := waitHTTP(fmt.Sprintf("http://127.0.0.1:%d/", port), 10e9); err != nil {
-		stop(c)
-		return nil, 0, err
-	}
-	return c, port, nil
-}
 
 // benchBinary reports the stripped release binary's size.
 func benchBinary(b *bench) error {
@@ -91,10 +30,7 @@ func benchIdleRSS(b *bench) error {
 	if err != nil {
 		return err
 	}
-	calls := 10000
-	if b.quick {
-		calls = 500
-	}
+	calls := scaled(b, 10000, 500)
 	start, after, settled := &sample{}, &sample{}, &sample{}
 	bStart, bAfter := &sample{}, &sample{}
 	for i := 0; i < max(1, b.runs/3); i++ {
@@ -109,7 +45,7 @@ func benchIdleRSS(b *bench) error {
 		}
 		err = func() error {
 			defer stop(d)
-			v, err := rssMB(d.Process.Pid)
+			v, err := rssMB(d.PID())
 			if err != nil {
 				return err
 			}
@@ -117,7 +53,7 @@ func benchIdleRSS(b *bench) error {
 			if err := distinctCalls(base, calls); err != nil {
 				return err
 			}
-			v, err = rssMB(d.Process.Pid)
+			v, err = rssMB(d.PID())
 			if err != nil {
 				return err
 			}
@@ -127,7 +63,7 @@ func benchIdleRSS(b *bench) error {
 			if err := waitMetric(base+"/metrics", "cco_memory_releases_total", 1, time.Minute); err != nil {
 				return err
 			}
-			v, err = rssMB(d.Process.Pid)
+			v, err = rssMB(d.PID())
 			settled.add(v)
 			return err
 		}()
@@ -138,10 +74,10 @@ func benchIdleRSS(b *bench) error {
 		if err != nil {
 			return err
 		}
-		v, _ := rssMB(m.Process.Pid)
+		v, _ := rssMB(m.PID())
 		bStart.add(v)
 		err = distinctCalls(fmt.Sprintf("http://127.0.0.1:%d", mport), calls)
-		v, _ = rssMB(m.Process.Pid)
+		v, _ = rssMB(m.PID())
 		bAfter.add(v)
 		stop(m)
 		if err != nil {
@@ -159,10 +95,8 @@ func benchIdleRSS(b *bench) error {
 func waitMetric(url, name string, want float64, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for {
-		resp, err := http.Get(url)
+		_, body, err := get(url)
 		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
 			for _, line := range strings.Split(string(body), "\n") {
 				if v, ok := strings.CutPrefix(line, name+" "); ok {
 					if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && f >= want {

@@ -105,10 +105,7 @@ func benchProxyOverhead(b *bench) error {
 	}
 	defer p.stop()
 	base := p.base
-	n := 1000
-	if b.quick {
-		n = 50
-	}
+	n := scaled(b, 1000, 50)
 	viaFirst, viaTotal, dirFirst, dirTotal := &sample{}, &sample{}, &sample{}, &sample{}
 	for i := 0; i < n; i++ {
 		f1, t1, err := streamCall(base, i, "cache-control", "no-store")

@@ -25,10 +25,7 @@ func benchTeam(b *bench) error {
 	r.Note = "50 000 calls per run, batches of 5 000, into a local PostgreSQL"
 	b.add(r)
 
-	rows := 1_000_000
-	if b.quick {
-		rows = 20_000
-	}
+	rows := scaled(b, 1_000_000, 20_000)
 	ns, err := goBench(bin, "^BenchmarkStatsTeamCLI$", fmt.Sprintf("%dx", b.runs), "ns/op",
 		"CCO_BENCH_BIN="+b.cco, fmt.Sprintf("CCO_BENCH_TEAM_ROWS=%d", rows))
 	if err != nil {

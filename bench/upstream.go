@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os/exec"
 	"strings"
 
 	"github.com/anthropics/cco/internal/testkit"
@@ -25,7 +24,7 @@ func fakeUpstream() *testkit.Upstream {
 
 // proxyRun is cco run in the foreground in front of a fake upstream.
 type proxyRun struct {
-	cmd  *exec.Cmd
+	cmd  *testkit.Child
 	base string // cco's URL
 	up   *testkit.Upstream
 }

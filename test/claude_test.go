@@ -7,12 +7,10 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -43,88 +41,13 @@ func claudeCode(t *testing.T) string {
 	return p
 }
 
-// claudeUpstream answers as the Messages API does, in the full event shape
-// Claude Code parses. Usage is Claude Code's first turn: $0.02164 on its
-// default model.
-type claudeUpstream struct {
-	*httptest.Server
-	mu       sync.Mutex
-	mode     string // "ok", "forbidden", "stall"
-	requests []*http.Request
-	stalled  chan struct{}
-}
-
-func newClaudeUpstream(t *testing.T) *claudeUpstream {
-	u := &claudeUpstream{mode: "ok", stalled: make(chan struct{}, 4)}
-	u.Server = httptest.NewServer(http.HandlerFunc(u.serve))
-	t.Cleanup(func() { u.CloseClientConnections(); u.Close() })
-	return u
-}
-
-func (u *claudeUpstream) setMode(m string) {
-	u.mu.Lock()
-	u.mode = m
-	u.mu.Unlock()
-}
-
-// messages are the Messages calls that reached the upstream.
-func (u *claudeUpstream) messages() []*http.Request {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	var out []*http.Request
-	for _, r := range u.requests {
-		if r.URL.Path == "/v1/messages" {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-func (u *claudeUpstream) serve(w http.ResponseWriter, r *http.Request) {
-	b, _ := io.ReadAll(r.Body)
-	u.mu.Lock()
-	u.requests = append(u.requests, r.Clone(r.Context()))
-	mode := u.mode
-	u.mu.Unlock()
-	if r.URL.Path != "/v1/messages" {
-		w.WriteHeader(http.StatusNotFound)
-		return
-	}
-	var req struct {
-		Model  string `json:"model"`
-		Stream bool   `json:"stream"`
-	}
-	_ = json.Unmarshal(b, &req)
-	if mode == "forbidden" {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprint(w, `{"type":"error","error":{"type":"permission_error","message":"the fake says no"}}`)
-		return
-	}
-	usage := `{"input_tokens":1200,"output_tokens":%d,"cache_creation_input_tokens":3000,"cache_read_input_tokens":5000,"cache_creation":{"ephemeral_5m_input_tokens":3000,"ephemeral_1h_input_tokens":0}}`
-	if !req.Stream {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"id":"msg_e2e","type":"message","role":"assistant","model":%q,"content":[{"type":"text","text":"hi from the fake"}],"stop_reason":"end_turn","stop_sequence":null,"usage":`+usage+`}`, req.Model, 42)
-		return
-	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	rc := http.NewResponseController(w)
-	send := func(event, data string) {
-		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, data)
-		_ = rc.Flush()
-	}
-	send("message_start", fmt.Sprintf(`{"type":"message_start","message":{"id":"msg_e2e","type":"message","role":"assistant","model":%q,"content":[],"stop_reason":null,"stop_sequence":null,"usage":`+usage+`}}`, req.Model, 1))
-	if mode == "stall" {
-		send("ping", `{"type":"ping"}`)
-		u.stalled <- struct{}{}
-		<-r.Context().Done()
-		return
-	}
-	send("content_block_start", `{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`)
-	send("content_block_delta", `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi from the fake"}}`)
-	send("content_block_stop", `{"type":"content_block_stop","index":0}`)
-	send("message_delta", `{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":42}}`)
-	send("message_stop", `{"type":"message_stop"}`)
+// newClaudeUpstream is the kit's fake answering as the Messages API does,
+// in the full event shape Claude Code parses. Usage is Claude Code's first
+// turn: $0.02164 on its default model.
+func newClaudeUpstream(t *testing.T) *testkit.Upstream {
+	use := testkit.Usage{Input: 1200, Output: 42, CacheRead: 5000, CacheWrite: 3000, CacheWrite5m: 3000}
+	return testkit.NewUpstream(t, testkit.UpstreamOptions{Usage: use,
+		Text: func([]byte) string { return "hi from the fake" }})
 }
 
 // claudeUser is a user's machine: a temp HOME with a git project, cco's
@@ -138,7 +61,7 @@ type claudeUser struct {
 	url     string // the daemon's
 }
 
-func newClaudeUser(t *testing.T, up *claudeUpstream, config string) *claudeUser {
+func newClaudeUser(t *testing.T, up *testkit.Upstream, config string) *claudeUser {
 	t.Helper()
 	claude := claudeCode(t)
 	port, err := testkit.FreePort()
@@ -217,20 +140,15 @@ func (u *claudeUser) stopDaemon(t *testing.T) {
 		return
 	}
 	_ = p.Signal(syscall.SIGTERM)
-	_ = waitFor("the daemon to stop", func() (bool, error) {
-		return p.Signal(syscall.Signal(0)) != nil, nil
-	})
+	_ = testkit.WaitExit(pid, waitLimit)
 	_ = p.Kill()
 }
 
 // health is the running daemon's /health.
 func (u *claudeUser) health(t *testing.T) map[string]any {
 	t.Helper()
-	code, body, err := httpStatus(u.url + "/health")
-	require.NoError(t, err)
-	require.Equal(t, 200, code, body)
 	var h map[string]any
-	require.NoError(t, json.Unmarshal([]byte(body), &h))
+	getJSON(t, u.url+"/health", &h)
 	return h
 }
 
@@ -272,11 +190,11 @@ func TestClaudeCodeThroughCco(t *testing.T) {
 	require.NotZero(t, u.daemonPID(), "cco claude started the daemon")
 	assert.Equal(t, "e2e", u.health(t)["version"])
 
-	msgs := up.messages()
+	msgs := up.MessageHeaders()
 	require.Len(t, msgs, 1)
-	assert.True(t, strings.HasPrefix(msgs[0].Header.Get("User-Agent"), "claude-cli/"+claudeVersion), msgs[0].Header.Get("User-Agent"))
-	assert.Empty(t, msgs[0].Header.Get("X-Cco-Project"), "cco's own header stays with cco")
-	session := msgs[0].Header.Get("X-Claude-Code-Session-Id")
+	assert.True(t, strings.HasPrefix(msgs[0].Get("User-Agent"), "claude-cli/"+claudeVersion), msgs[0].Get("User-Agent"))
+	assert.Empty(t, msgs[0].Get("X-Cco-Project"), "cco's own header stays with cco")
+	session := msgs[0].Get("X-Claude-Code-Session-Id")
 	require.NotEmpty(t, session)
 
 	u.waitCalls(t, 1)
@@ -331,18 +249,18 @@ const statusLineInput = `{"session_id":"SESSION","transcript_path":"/tmp/h/.clau
 func TestClaudeCodeExitCodePassesThrough(t *testing.T) {
 	up := newClaudeUpstream(t)
 	u := newClaudeUser(t, up, "")
-	up.setMode("forbidden")
+	up.SetFault("status:403")
 	out, _, code := u.run(t, "claude", "-p", "say hi")
 	assert.Equal(t, 1, code)
-	assert.Contains(t, out, "the fake says no")
+	assert.Contains(t, out, "fake upstream says 403")
 
-	up.setMode("stall")
+	up.SetFault("stall")
 	cmd := u.command(nil, "claude", "-p", "wait for me")
 	var o bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &o
 	require.NoError(t, cmd.Start())
 	select {
-	case <-up.stalled:
+	case <-up.Stalled:
 	case <-time.After(waitLimit):
 		_ = cmd.Process.Kill()
 		t.Fatalf("Claude Code never reached the upstream: %s", o.String())
@@ -384,7 +302,7 @@ func TestClaudeCodeRestartsAnOldDaemon(t *testing.T) {
 	assert.Contains(t, stderr, "the running daemon is version 0.0.1-old, this cco is e2e; restarting it")
 	assert.Equal(t, "e2e", u.health(t)["version"])
 	assert.NotEqual(t, oldPID, u.daemonPID())
-	assert.Len(t, up.messages(), 1, "the call went through the new daemon")
+	assert.Len(t, up.MessageHeaders(), 1, "the call went through the new daemon")
 }
 
 // TestClaudeCodeRunsWithoutCco: the user's work comes first. A daemon that
@@ -407,7 +325,7 @@ func TestClaudeCodeRunsWithoutCco(t *testing.T) {
 	require.Len(t, lines, 1, stderr)
 	assert.Contains(t, lines[0], "cco: running Claude Code without cco (no recording, no budgets): listening on 127.0.0.1:"+port+": the address is already in use")
 	assert.Contains(t, lines[0], port)
-	assert.Len(t, up.messages(), 1)
+	assert.Len(t, up.MessageHeaders(), 1)
 
 	busy.Close()
 	out, stderr, code = u.run(t, "claude", "-p", "say hi")
@@ -415,7 +333,7 @@ func TestClaudeCodeRunsWithoutCco(t *testing.T) {
 	assert.Equal(t, "hi from the fake\n", out)
 	assert.Contains(t, stderr, "ANTHROPIC_BASE_URL is already set to "+up.URL)
 	assert.Contains(t, stderr, "unset it to use cco")
-	assert.Len(t, up.messages(), 2)
+	assert.Len(t, up.MessageHeaders(), 2)
 	code2, body, err := httpStatus(u.url + "/api/status")
 	require.NoError(t, err)
 	require.Equal(t, 200, code2)
@@ -442,7 +360,7 @@ func TestClaudeCodeShowsTheBudgetRefusal(t *testing.T) {
 	elapsed := time.Since(start)
 	assert.Equal(t, 1, code)
 	assert.Equal(t, "API Error: 402 cco: the daily budget of $0.03 is reached ($0.04 spent today); raise it with 'cco config set budget_daily_usd 0.07 && cco reload', or wait until midnight\n", out)
-	assert.Len(t, up.messages(), 2, "the refused call never reached the upstream, nor was it retried")
+	assert.Len(t, up.MessageHeaders(), 2, "the refused call never reached the upstream, nor was it retried")
 	t.Logf("the refusal took %s", elapsed)
 
 	line, _, _ = u.runIn(t, strings.NewReader(`{"session_id":"x"}`), "statusline")
@@ -525,7 +443,7 @@ func TestClaudeCodeBehindAProxy(t *testing.T) {
 		t.Fatalf("the proxy received %q", got)
 	default:
 	}
-	assert.Len(t, up.messages(), 1)
+	assert.Len(t, up.MessageHeaders(), 1)
 }
 
 // TestClaudeCodeKeepsABusyOldDaemon: a daemon of another version that is
@@ -536,7 +454,7 @@ func TestClaudeCodeKeepsABusyOldDaemon(t *testing.T) {
 	u.startOldDaemon(t)
 	pid := u.daemonPID()
 
-	up.setMode("stall")
+	up.SetFault("stall")
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -548,7 +466,7 @@ func TestClaudeCodeKeepsABusyOldDaemon(t *testing.T) {
 		}
 	}()
 	select {
-	case <-up.stalled:
+	case <-up.Stalled:
 	case <-time.After(waitLimit):
 		t.Fatal("the held call never reached the upstream")
 	}

@@ -108,14 +108,7 @@ func sampleStats(now time.Time) *apiStats {
 			f.AvgLatencyMS = 800 + rng.Float64()*4000
 			dayReq, dayIn, dayOut, dayHits, dayCost = dayReq+n, dayIn+in, dayOut+out, dayHits+hits, dayCost+cost
 		}
-		st.Days = append(st.Days, struct {
-			Day          string  `json:"day"`
-			Requests     int64   `json:"requests"`
-			InputTokens  int64   `json:"input_tokens"`
-			OutputTokens int64   `json:"output_tokens"`
-			CostUSD      float64 `json:"cost_usd"`
-			CacheHits    int64   `json:"cache_hits"`
-		}{day.Format("2006-01-02"), dayReq, dayIn, dayOut, dayCost, dayHits})
+		st.Days = append(st.Days, apiDay{day.Format("2006-01-02"), dayReq, dayIn, dayOut, dayCost, dayHits})
 	}
 	t := &st.Totals
 	for i := range st.Models {
@@ -141,21 +134,7 @@ func sampleStats(now time.Time) *apiStats {
 		m := models[rng.IntN(len(models))]
 		in, out := int64(1500+rng.IntN(20000)), int64(50+rng.IntN(1500))
 		cost := (float64(in)*m.in + float64(out)*m.pr) / 1e6
-		r := &st.Recent
-		*r = append(*r, struct {
-			Time                string   `json:"time"`
-			Model               string   `json:"model"`
-			Status              int      `json:"status"`
-			Stream              bool     `json:"stream"`
-			Cache               string   `json:"cache"`
-			InputTokens         int64    `json:"input_tokens"`
-			OutputTokens        int64    `json:"output_tokens"`
-			CacheReadTokens     int64    `json:"cache_read_tokens"`
-			CacheCreationTokens int64    `json:"cache_creation_tokens"`
-			LatencyMS           float64  `json:"latency_ms"`
-			TTFBMS              float64  `json:"ttfb_ms"`
-			CostUSD             *float64 `json:"cost_usd"`
-		}{
+		st.Recent = append(st.Recent, apiCall{
 			Time: now.Add(-time.Duration(i*97+rng.IntN(90)) * time.Second).UTC().Format(time.RFC3339Nano), Model: m.name,
 			Status: []int{200, 200, 200, 200, 200, 200, 200, 429, 200, 200}[rng.IntN(10)], Stream: rng.IntN(3) > 0,
 			Cache: []string{"miss", "miss", "hit", "bypass"}[rng.IntN(4)], InputTokens: in, OutputTokens: out,

@@ -4,163 +4,74 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/anthropics/cco/internal/testkit"
 )
 
-// liveDaemon is the real cco binary running in the foreground with its own
-// HOME and CCO_HOME on a free port.
-type liveDaemon struct {
-	base string
-	cmd  *exec.Cmd
-	out  *bytes.Buffer
-}
-
-// startDashboardDaemon runs `cco daemon run`; cleanup stops it by its PID (TERM,
-// then KILL if it does not exit within the wait limit). env adds CCO_ keys.
-func startDashboardDaemon(t *testing.T, env ...string) *liveDaemon {
+// startDashboardDaemon is startDaemon (no config; env adds CCO_ keys) for
+// the dashboard tests: at cleanup the daemon must stop on SIGTERM within
+// the wait limit, and a failed test shows its output and log.
+func startDashboardDaemon(t *testing.T, env ...string) *daemon {
 	t.Helper()
-	home := t.TempDir()
-	port, err := testkit.FreePort()
-	require.NoError(t, err)
-	cmd := exec.Command(ccoPath(), "daemon", "run", "--port", strconv.Itoa(port))
-	// A minimal environment: nothing of the caller's cco settings or service
-	// manager (NOTIFY_SOCKET, INVOCATION_ID) may leak into the daemon.
-	cmd.Env = append([]string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "CCO_HOME=" + filepath.Join(home, ".cco"),
-		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "TMPDIR=" + os.TempDir(),
-	}, env...)
-	d := &liveDaemon{base: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, out: &bytes.Buffer{}}
-	cmd.Stdout, cmd.Stderr = d.out, d.out
-	require.NoError(t, cmd.Start())
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
+	d := startDaemon(t, "", env...)
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(waitLimit):
-			_ = cmd.Process.Kill()
-			<-exited
-			t.Errorf("daemon pid %d did not stop on SIGTERM; killed", cmd.Process.Pid)
+		_ = d.Cmd.Process.Signal(syscall.SIGTERM)
+		if _, err := d.Wait(waitLimit); err != nil {
+			d.Kill()
+			t.Errorf("daemon pid %d did not stop on SIGTERM; killed", d.PID())
 		}
 		if t.Failed() {
-			log, _ := os.ReadFile(filepath.Join(home, ".cco", "daemon.log"))
-			t.Logf("daemon output:\n%s\ndaemon.log:\n%s", d.out, log)
+			log, _ := os.ReadFile(filepath.Join(d.home, "daemon.log"))
+			t.Logf("daemon output:\n%s\ndaemon.log:\n%s", d.output, log)
 		}
 	})
-	err = waitFor(d.base+"/ready", func() (bool, error) {
-		select {
-		case <-exited:
-			return false, fmt.Errorf("daemon exited: %s", d.out)
-		default:
-		}
-		code, _, err := httpStatus(d.base + "/ready")
-		return code == http.StatusOK, err
-	})
-	require.NoError(t, err)
 	return d
 }
 
-// fakeUpstream speaks enough of the Messages API for the proxy: a JSON
-// answer or a stream, with usage figures derived from the request, so that
-// each call's tokens are known and differ.
-type fakeUpstream struct {
-	*httptest.Server
-	mu    sync.Mutex
-	calls int
-}
-
-type callUsage struct{ in, out, cacheRead, cacheWrite int64 }
-
 // usageFor is what the fake upstream reports for a prompt.
-func usageFor(prompt string) callUsage {
+func usageFor(prompt string) testkit.Usage {
 	n := int64(len(prompt))
-	return callUsage{in: 1000 + 37*n, out: 120 + 11*n, cacheRead: 300 * (n % 4), cacheWrite: 50 * (n % 3)}
+	return testkit.Usage{Input: 1000 + 37*n, Output: 120 + 11*n, CacheRead: 300 * (n % 4), CacheWrite: 50 * (n % 3)}
 }
 
-func newFakeUpstream(t *testing.T) *fakeUpstream {
-	f := &fakeUpstream{}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// newFakeUpstream is the kit's fake with usage figures derived from the
+// request's prompt (usageFor), so that each call's tokens are known and
+// differ.
+func newFakeUpstream(t *testing.T) *testkit.Upstream {
+	return testkit.NewUpstream(t, testkit.UpstreamOptions{UsageOf: func(body []byte) testkit.Usage {
 		var req struct {
-			Model    string `json:"model"`
-			Stream   bool   `json:"stream"`
 			Messages []struct {
 				Content string `json:"content"`
 			} `json:"messages"`
 		}
-		if r.Method != http.MethodPost || r.URL.Path != "/v1/messages" || json.NewDecoder(r.Body).Decode(&req) != nil || len(req.Messages) == 0 {
-			http.Error(w, `{"type":"error","error":{"type":"invalid_request_error","message":"bad request"}}`, http.StatusBadRequest)
-			return
+		if json.Unmarshal(body, &req) != nil || len(req.Messages) == 0 {
+			return testkit.Usage{}
 		}
-		f.mu.Lock()
-		f.calls++
-		f.mu.Unlock()
-		u := usageFor(req.Messages[0].Content)
-		usage := map[string]int64{"input_tokens": u.in, "output_tokens": u.out, "cache_read_input_tokens": u.cacheRead, "cache_creation_input_tokens": u.cacheWrite}
-		msg := map[string]any{"id": "msg_test", "type": "message", "role": "assistant", "model": req.Model,
-			"content": []map[string]string{{"type": "text", "text": "hello"}}, "stop_reason": "end_turn", "usage": usage}
-		if !req.Stream {
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(msg)
-			return
-		}
-		w.Header().Set("Content-Type", "text/event-stream")
-		start := map[string]any{"id": "msg_test", "type": "message", "role": "assistant", "model": req.Model, "content": []any{},
-			"usage": map[string]int64{"input_tokens": u.in, "output_tokens": 1, "cache_read_input_tokens": u.cacheRead, "cache_creation_input_tokens": u.cacheWrite}}
-		events := []struct {
-			name string
-			data any
-		}{
-			{"message_start", map[string]any{"type": "message_start", "message": start}},
-			{"content_block_start", map[string]any{"type": "content_block_start", "index": 0, "content_block": map[string]string{"type": "text", "text": ""}}},
-			{"content_block_delta", map[string]any{"type": "content_block_delta", "index": 0, "delta": map[string]string{"type": "text_delta", "text": "hello"}}},
-			{"content_block_stop", map[string]any{"type": "content_block_stop", "index": 0}},
-			{"message_delta", map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": "end_turn"}, "usage": map[string]int64{"output_tokens": u.out}}},
-			{"message_stop", map[string]any{"type": "message_stop"}},
-		}
-		for _, ev := range events {
-			b, _ := json.Marshal(ev.data)
-			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.name, b)
-			w.(http.Flusher).Flush()
-		}
-	}))
-	t.Cleanup(f.Close)
-	return f
+		return usageFor(req.Messages[0].Content)
+	}})
 }
 
 // call sends one Messages request through the daemon's proxy and returns
 // the x-cco-cache header of the answer.
-func (d *liveDaemon) call(t *testing.T, model, prompt string, stream bool, hdr ...string) string {
+func (d *daemon) call(t *testing.T, model, prompt string, stream bool, hdr ...string) string {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"model": model, "max_tokens": 64, "stream": stream,
 		"messages": []map[string]string{{"role": "user", "content": prompt}}})
-	req, err := http.NewRequest(http.MethodPost, d.base+"/v1/messages", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, d.url+"/v1/messages", bytes.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("x-api-key", "sk-ant-test-key")
 	req.Header.Set("anthropic-version", "2023-06-01")
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := client.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
+	resp, b, err := roundTrip(t, req, hdr...)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, resp.StatusCode, "proxy answer: %s", b)
 	return resp.Header.Get("x-cco-cache")
@@ -168,11 +79,11 @@ func (d *liveDaemon) call(t *testing.T, model, prompt string, stream bool, hdr .
 
 // waitRecorded waits until /api/stats counts n requests (recording is
 // batched off the request path, so it lags the answers a little).
-func (d *liveDaemon) waitRecorded(t *testing.T, n int64) apiStats {
+func (d *daemon) waitRecorded(t *testing.T, n int64) apiStats {
 	t.Helper()
 	var st apiStats
 	err := waitFor(fmt.Sprintf("%d calls recorded", n), func() (bool, error) {
-		st = fetchStats(t, d.base)
+		st = fetchStats(t, d.url)
 		return st.Totals.Requests >= n, nil
 	})
 	require.NoError(t, err)
@@ -204,7 +115,7 @@ func TestDashboardLive(t *testing.T) {
 	require.Len(t, st.Models, 3)
 
 	b := newBrowser(t)
-	b.open(t, d.base+"/")
+	b.open(t, d.url+"/")
 	// The page loads after every call is recorded, so its first refresh
 	// must already show them all.
 	waitPage(t, b, "the dashboard to render", pageRefreshed(1))
@@ -212,11 +123,11 @@ func TestDashboardLive(t *testing.T) {
 	require.Equal(t, "false", p.Empty)
 	require.Empty(t, p.Banner)
 	require.Equal(t, "healthy", p.Health)
-	requirePageShows(t, p, fetchStats(t, d.base))
+	requirePageShows(t, p, fetchStats(t, d.url))
 	require.Equal(t, "e2e", p.Text["s-version"])
 	require.Equal(t, "foreground", p.Text["s-manager"])
-	require.Equal(t, strings.TrimPrefix(d.base, "http://"), p.Text["s-listen"])
-	require.Equal(t, strconv.Itoa(d.cmd.Process.Pid), p.Text["s-pid"])
+	require.Equal(t, strings.TrimPrefix(d.url, "http://"), p.Text["s-listen"])
+	require.Equal(t, strconv.Itoa(d.PID()), p.Text["s-pid"])
 	require.NotEqual(t, "—", p.Text["c-entries"], "cache figures from /api/status")
 	b.screenshot(t, "dashboard")
 
@@ -230,7 +141,7 @@ func TestDashboardLive(t *testing.T) {
 	p = readPage(t, b)
 	require.Equal(t, "same-document", p.Marker, "the page reloaded")
 	require.Equal(t, "claude-opus-4-1", p.Recent[0]["model"], "the newest call is first")
-	requirePageShows(t, p, fetchStats(t, d.base))
+	requirePageShows(t, p, fetchStats(t, d.url))
 	b.screenshot(t, "dashboard-live")
 	requireNoConsoleProblems(t, b)
 }
@@ -240,19 +151,19 @@ func TestDashboardLive(t *testing.T) {
 func TestDashboardEmpty(t *testing.T) {
 	d := startDashboardDaemon(t)
 	b := newBrowser(t)
-	b.open(t, d.base+"/")
+	b.open(t, d.url+"/")
 	waitPage(t, b, "the dashboard to render", pageRefreshed(1))
 	p := readPage(t, b)
 	require.Equal(t, "true", p.Empty)
 	require.True(t, eval[bool](t, b, `!document.getElementById('empty').hidden && getComputedStyle(document.getElementById('chart')).display === 'none'`), "empty state shown instead of the chart")
-	require.Contains(t, eval[string](t, b, `document.getElementById('empty-cmd').textContent`), "ANTHROPIC_BASE_URL="+d.base)
+	require.Contains(t, eval[string](t, b, `document.getElementById('empty-cmd').textContent`), "ANTHROPIC_BASE_URL="+d.url)
 	require.Equal(t, "0", p.Text["t-requests"])
 	require.Empty(t, p.Models)
 	require.Empty(t, p.Recent)
 	require.Equal(t, "0", p.Text["t-input"])
 	require.Equal(t, "$0.00", p.Text["t-cost"])
 	require.Equal(t, "healthy", p.Health)
-	require.Zero(t, fetchStats(t, d.base).Totals.Requests)
+	require.Zero(t, fetchStats(t, d.url).Totals.Requests)
 	b.screenshot(t, "dashboard-empty")
 	requireNoConsoleProblems(t, b)
 }

@@ -1,9 +1,7 @@
 package test
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -22,28 +20,34 @@ type apiStats struct {
 		Model string `json:"model"`
 		statsFigure
 	} `json:"models"`
-	Days []struct {
-		Day          string  `json:"day"`
-		Requests     int64   `json:"requests"`
-		InputTokens  int64   `json:"input_tokens"`
-		OutputTokens int64   `json:"output_tokens"`
-		CostUSD      float64 `json:"cost_usd"`
-		CacheHits    int64   `json:"cache_hits"`
-	} `json:"days"`
-	Recent []struct {
-		Time                string   `json:"time"`
-		Model               string   `json:"model"`
-		Status              int      `json:"status"`
-		Stream              bool     `json:"stream"`
-		Cache               string   `json:"cache"`
-		InputTokens         int64    `json:"input_tokens"`
-		OutputTokens        int64    `json:"output_tokens"`
-		CacheReadTokens     int64    `json:"cache_read_tokens"`
-		CacheCreationTokens int64    `json:"cache_creation_tokens"`
-		LatencyMS           float64  `json:"latency_ms"`
-		TTFBMS              float64  `json:"ttfb_ms"`
-		CostUSD             *float64 `json:"cost_usd"`
-	} `json:"recent"`
+	Days   []apiDay  `json:"days"`
+	Recent []apiCall `json:"recent"`
+}
+
+// apiDay is one day of /api/stats.
+type apiDay struct {
+	Day          string  `json:"day"`
+	Requests     int64   `json:"requests"`
+	InputTokens  int64   `json:"input_tokens"`
+	OutputTokens int64   `json:"output_tokens"`
+	CostUSD      float64 `json:"cost_usd"`
+	CacheHits    int64   `json:"cache_hits"`
+}
+
+// apiCall is one of /api/stats' recent calls.
+type apiCall struct {
+	Time                string   `json:"time"`
+	Model               string   `json:"model"`
+	Status              int      `json:"status"`
+	Stream              bool     `json:"stream"`
+	Cache               string   `json:"cache"`
+	InputTokens         int64    `json:"input_tokens"`
+	OutputTokens        int64    `json:"output_tokens"`
+	CacheReadTokens     int64    `json:"cache_read_tokens"`
+	CacheCreationTokens int64    `json:"cache_creation_tokens"`
+	LatencyMS           float64  `json:"latency_ms"`
+	TTFBMS              float64  `json:"ttfb_ms"`
+	CostUSD             *float64 `json:"cost_usd"`
 }
 
 type statsFigure struct {
@@ -73,11 +77,8 @@ func fetchStats(t *testing.T, base string) apiStats {
 	t.Helper()
 	since, until := dashboardWindow(time.Now().UTC())
 	q := url.Values{"since": {since.Format(time.RFC3339)}, "until": {until.Format(time.RFC3339Nano)}}
-	code, body, err := httpStatus(base + "/api/stats?" + q.Encode())
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, code, body)
 	var st apiStats
-	require.NoError(t, json.Unmarshal([]byte(body), &st), body)
+	getJSON(t, base+"/api/stats?"+q.Encode(), &st)
 	return st
 }
 

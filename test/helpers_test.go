@@ -1,12 +1,14 @@
 package test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -115,5 +117,17 @@ func baseCommands() map[string]scriptCmd {
 			ts.Defer(func() { ln.Close() })
 			ts.Setenv(args[0], strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 		},
+	}
+}
+
+// getJSON GETs url (200 expected) and decodes the body into v.
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	code, body, err := httpStatus(url)
+	if err != nil || code != 200 {
+		t.Fatalf("GET %s: %d %v %s", url, code, err, body)
+	}
+	if err := json.Unmarshal([]byte(body), v); err != nil {
+		t.Fatalf("decoding %s: %v", url, err)
 	}
 }

@@ -5,18 +5,21 @@ package test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -38,20 +41,6 @@ func cco(env []string, args ...string) *exec.Cmd {
 	cmd := exec.Command(ccoPath(), args...)
 	cmd.Env = env
 	return cmd
-}
-
-// runCco runs cco to the end and returns its output and exit code.
-func runCco(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	cmd := cco(env, args...)
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return out.String(), errb.String(), ee.ExitCode()
-	}
-	require.NoError(t, err)
-	return out.String(), errb.String(), 0
 }
 
 func TestConcurrentStartsMakeOneDaemon(t *testing.T) {
@@ -195,6 +184,22 @@ func rotatedLogs(home string) []string {
 	return m
 }
 
+// followLogs starts `cco logs -f args...` with its stdout a pipe; it is
+// killed when the test ends, or once twice the wait limit has passed.
+func followLogs(t *testing.T, env []string, args ...string) (*exec.Cmd, io.Reader, *testkit.Buffer) {
+	t.Helper()
+	follow := cco(env, append([]string{"logs", "-f"}, args...)...)
+	stdout, err := follow.StdoutPipe()
+	require.NoError(t, err)
+	stderr := &testkit.Buffer{}
+	follow.Stderr = stderr
+	require.NoError(t, follow.Start())
+	t.Cleanup(func() { follow.Process.Kill(); follow.Wait() })
+	watchdog := time.AfterFunc(2*waitLimit, func() { follow.Process.Kill() })
+	t.Cleanup(func() { watchdog.Stop() })
+	return follow, stdout, stderr
+}
+
 func TestLogsFollowAcrossRotation(t *testing.T) {
 	home, env := ccoHome(t)
 	// About 7 MiB of lines: six or seven rotations, maybe several between
@@ -203,16 +208,8 @@ func TestLogsFollowAcrossRotation(t *testing.T) {
 	const lines = 40000
 	pid := startFlooder(t, home, env, lines, 50)
 
-	follow := cco(env, "logs", "-f", "-n", "1")
-	stdout, err := follow.StdoutPipe()
-	require.NoError(t, err)
-	followErr := &testkit.Buffer{}
-	follow.Stderr = followErr
-	require.NoError(t, follow.Start())
-	t.Cleanup(func() { follow.Process.Kill(); follow.Wait() })
 	// Should the flood never end, killing the follower ends the reads below.
-	watchdog := time.AfterFunc(2*waitLimit, func() { follow.Process.Kill() })
-	defer watchdog.Stop()
+	follow, stdout, followErr := followLogs(t, env, "-n", "1")
 	sc := bufio.NewScanner(stdout)
 	require.True(t, sc.Scan(), "logs -f printed nothing")
 
@@ -266,15 +263,7 @@ func TestLogRotationKeepsMaxFiles(t *testing.T) {
 
 func TestLogsFollowWaitsForTheLog(t *testing.T) {
 	home, env := ccoHome(t)
-	follow := cco(env, "logs", "-f")
-	stdout, err := follow.StdoutPipe()
-	require.NoError(t, err)
-	stderr := &testkit.Buffer{}
-	follow.Stderr = stderr
-	require.NoError(t, follow.Start())
-	t.Cleanup(func() { follow.Process.Kill(); follow.Wait() })
-	watchdog := time.AfterFunc(2*waitLimit, func() { follow.Process.Kill() })
-	defer watchdog.Stop()
+	follow, stdout, stderr := followLogs(t, env)
 
 	require.NoError(t, waitFor("logs -f to say the log is missing", func() (bool, error) {
 		return strings.Contains(stderr.String(), "there is no log at "+filepath.Join(home, "daemon.log")+" yet; waiting for it"), nil
@@ -293,4 +282,153 @@ func TestLogsFollowWaitsForTheLog(t *testing.T) {
 	}
 	require.NoError(t, follow.Process.Signal(os.Interrupt))
 	require.NoError(t, follow.Wait(), "an interrupted follow exits 0")
+}
+
+// Script commands for the lifecycle scripts. They find daemons through
+// /proc (by their command line and CCO_HOME), which is Linux only.
+func init() {
+	commandSets = append(commandSets, map[string]scriptCmd{
+		// cleanup-daemons: when the script ends, SIGKILL every daemon
+		// running with this script's CCO_HOME, by PID.
+		"cleanup-daemons": func(ts *testscript.TestScript, neg bool, args []string) {
+			home := ts.Getenv("CCO_HOME")
+			ts.Defer(func() { killDaemons(home) })
+		},
+		// daemons N: exactly N daemon processes run with this CCO_HOME.
+		"daemons": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 1 {
+				ts.Fatalf("usage: daemons N")
+			}
+			pids := daemonPIDs(ts.Getenv("CCO_HOME"))
+			if strconv.Itoa(len(pids)) != args[0] {
+				ts.Fatalf("%d daemons run with this CCO_HOME (pids %v), want %s", len(pids), pids, args[0])
+			}
+		},
+		// daemonpid VAR: $VAR = the pid in daemon.pid.
+		"daemonpid": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 1 {
+				ts.Fatalf("usage: daemonpid VAR")
+			}
+			pid, err := pidFromFile(filepath.Join(ts.Getenv("CCO_HOME"), "daemon.pid"))
+			ts.Check(err)
+			ts.Setenv(args[0], strconv.Itoa(pid))
+		},
+		// alive PID: the process exists (! alive: it does not, or is a zombie).
+		"alive": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 1 {
+				ts.Fatalf("usage: [!] alive PID")
+			}
+			if testkit.Alive(atoi(ts, args[0])) == neg {
+				ts.Fatalf("process %s alive: %v", args[0], !neg)
+			}
+		},
+		// waitgone PID: wait until the process has exited.
+		"waitgone": func(ts *testscript.TestScript, neg bool, args []string) {
+			pid := atoi(ts, args[0])
+			ts.Check(waitFor("pid "+args[0]+" to exit", func() (bool, error) { return !testkit.Alive(pid), nil }))
+		},
+		// killpid SIG PID: send TERM|KILL|USR1 to PID.
+		"killpid": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 2 {
+				ts.Fatalf("usage: killpid TERM|KILL|USR1 PID")
+			}
+			sig := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "KILL": syscall.SIGKILL, "USR1": syscall.SIGUSR1}[args[0]]
+			if sig == 0 {
+				ts.Fatalf("unknown signal %s", args[0])
+			}
+			ts.Check(syscall.Kill(atoi(ts, args[1]), sig))
+		},
+		// spawnsleep VAR: start an unrelated `sleep`, $VAR = its pid; it is
+		// killed when the script ends.
+		"spawnsleep": func(ts *testscript.TestScript, neg bool, args []string) {
+			cmd := exec.Command("sleep", "600")
+			ts.Check(cmd.Start())
+			done := make(chan struct{})
+			go func() { cmd.Wait(); close(done) }()
+			ts.Defer(func() { cmd.Process.Kill(); <-done })
+			ts.Setenv(args[0], strconv.Itoa(cmd.Process.Pid))
+		},
+		// writepidfile PID: a daemon.pid naming PID, as a daemon killed
+		// with -9 leaves behind (the lock is free).
+		"writepidfile": func(ts *testscript.TestScript, neg bool, args []string) {
+			home := ts.Getenv("CCO_HOME")
+			ts.Check(os.MkdirAll(home, 0o700))
+			port, _ := strconv.Atoi(ts.Getenv("PORT"))
+			data, _ := json.Marshal(map[string]any{
+				"pid": atoi(ts, args[0]), "started_at": time.Now().UTC(), "host": "127.0.0.1",
+				"port": port, "version": "e2e", "exe": "/usr/bin/sleep", "manager": "detached",
+			})
+			ts.Check(os.WriteFile(filepath.Join(home, "daemon.pid"), data, 0o600))
+		},
+	})
+}
+
+func atoi(ts *testscript.TestScript, s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		ts.Fatalf("not a pid: %q", s)
+	}
+	return n
+}
+
+func pidFromFile(path string) (int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	var info struct{ PID int }
+	if err := json.Unmarshal(data, &info); err != nil || info.PID <= 0 {
+		return 0, fmt.Errorf("no pid in %s: %q", path, data)
+	}
+	return info.PID, nil
+}
+
+// daemonPIDs are the live `cco [daemon] run` processes whose environment
+// has CCO_HOME=home.
+func daemonPIDs(home string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || !testkit.Alive(pid) {
+			continue
+		}
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil {
+			continue
+		}
+		args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+		if filepath.Base(args[0]) != "cco" {
+			continue
+		}
+		rest := args[1:]
+		if len(rest) > 0 && rest[0] == "daemon" {
+			rest = rest[1:]
+		}
+		if len(rest) == 0 || rest[0] != "run" {
+			continue
+		}
+		environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if err != nil {
+			continue
+		}
+		for _, kv := range strings.Split(string(environ), "\x00") {
+			if kv == "CCO_HOME="+home {
+				pids = append(pids, pid)
+				break
+			}
+		}
+	}
+	return pids
+}
+
+// killDaemons SIGKILLs, by PID, every daemon of home, and waits for them.
+func killDaemons(home string) {
+	pids := daemonPIDs(home)
+	for _, pid := range pids {
+		testkit.Kill(pid)
+	}
+	for _, pid := range pids {
+		_ = testkit.WaitExit(pid, waitLimit)
+	}
 }

@@ -17,8 +17,7 @@ import (
 // show in /api/status and /metrics, and once space returns the records
 // still queued must be written.
 func TestReliabilityFullDisk(t *testing.T) {
-	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL)
+	e, _ := newFaultyEnv(t)
 	mountTmpfs(t, e.ccoHome, "4m")
 	d := e.startDaemon()
 

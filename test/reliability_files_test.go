@@ -5,13 +5,13 @@ package test
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/anthropics/cco/internal/testkit"
 )
 
 // TestReliabilityCorruptFiles puts damaged or foreign files where cco keeps
@@ -46,8 +46,7 @@ func TestReliabilityCorruptFiles(t *testing.T) {
 // truncatedDatabase: a database cut in half (a disk that filled up, a bad
 // copy) is moved aside, kept byte for byte, and a new one is created.
 func truncatedDatabase(t *testing.T) string {
-	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL)
+	e, _ := newFaultyEnv(t)
 	d := e.startDaemon()
 	if served := serveSome(e, 400); served != 400 {
 		t.Fatalf("%d of 400 calls served", served)
@@ -101,15 +100,7 @@ func truncatedDatabase(t *testing.T) string {
 // the word of a file that does not parse.
 func garbagePidFile(t *testing.T) string {
 	e := newRelEnv(t, "")
-	if err := os.MkdirAll(e.ccoHome, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	pidPath := filepath.Join(e.ccoHome, "daemon.pid")
-	junk := make([]byte, 200)
-	rand.Read(junk)
-	if err := os.WriteFile(pidPath, junk, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	pidPath, junk := writeJunk(t, e, "daemon.pid", 200)
 	out, errOut, code := e.cco("status")
 	if code != 3 || !strings.Contains(out+errOut, "not running") || !strings.Contains(out+errOut, "removed an unreadable stale pid file") {
 		t.Errorf("status with a garbage pid file and no daemon: exit %d\n%s%s; want 3, 'not running' and the removal of the unreadable pid file said", code, out, errOut)
@@ -119,7 +110,7 @@ func garbagePidFile(t *testing.T) string {
 		t.Fatalf("start over a garbage pid file: exit %d\n%s%s", code, out, errOut)
 	}
 	pid := detachedPID(t, e)
-	t.Cleanup(func() { killPID(pid) })
+	t.Cleanup(func() { _ = testkit.KillWait(pid) })
 	// Now the running daemon's pid file is overwritten with junk: status
 	// still says running (by the lock, which on Linux also names the
 	// holder), and stop stops the lock holder, never a PID guessed from junk.
@@ -134,8 +125,8 @@ func garbagePidFile(t *testing.T) string {
 	if stopCode != 0 || !strings.Contains(out, fmt.Sprintf("cco stopped (pid %d)", pid)) || !strings.Contains(out, "daemon.pid was unreadable") {
 		t.Errorf("stop with the pid file junk: exit %d\n%s%s; want the lock holder stopped and the pid file named unreadable", stopCode, out, errOut)
 	}
-	if !pidGone(pid) {
-		killPID(pid)
+	if testkit.Alive(pid) {
+		_ = testkit.KillWait(pid)
 		t.Errorf("the daemon still runs after stop")
 	}
 	return fmt.Sprintf("no daemon: status exit 3 'not running', the junk removed and said so, start works; daemon running: status exit 0 naming the lock holder and the pid file unreadable, stop exit %d stopping the lock holder (kernel lock table), nothing guessed from the junk", stopCode)
@@ -145,15 +136,7 @@ func garbagePidFile(t *testing.T) string {
 // the file, before anything binds or writes, and the file is left as is.
 func binaryConfig(t *testing.T) string {
 	e := newRelEnv(t, "")
-	if err := os.MkdirAll(e.ccoHome, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(e.ccoHome, "config.toml")
-	junk := make([]byte, 4096)
-	rand.Read(junk)
-	if err := os.WriteFile(path, junk, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path, junk := writeJunk(t, e, "config.toml", 4096)
 	codes := []string{}
 	for _, args := range [][]string{{"daemon", "run"}, {"start"}, {"config", "validate"}} {
 		out, errOut, code := e.cco(args...)
@@ -228,6 +211,20 @@ func homeIsAFile(t *testing.T) string {
 	return "run, start and config set exit " + strings.Join(codes, ",") + " with 'is a file, not a directory', the file unchanged"
 }
 
+// writeJunk makes CCO_HOME and writes n random bytes to its file name.
+func writeJunk(t *testing.T, e *relEnv, name string, n int) (path string, junk []byte) {
+	if err := os.MkdirAll(e.ccoHome, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path = filepath.Join(e.ccoHome, name)
+	junk = make([]byte, n)
+	rand.Read(junk)
+	if err := os.WriteFile(path, junk, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, junk
+}
+
 func readLog(t *testing.T, e *relEnv) string {
 	b, err := os.ReadFile(filepath.Join(e.ccoHome, "daemon.log"))
 	if err != nil {
@@ -239,38 +236,9 @@ func readLog(t *testing.T, e *relEnv) string {
 // detachedPID is the pid a detached daemon wrote in daemon.pid.
 func detachedPID(t *testing.T, e *relEnv) int {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(e.ccoHome, "daemon.pid"))
+	pid, err := pidFromFile(filepath.Join(e.ccoHome, "daemon.pid"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var info struct{ PID int }
-	if err := json.Unmarshal(b, &info); err != nil || info.PID <= 0 {
-		t.Fatalf("daemon.pid: %v %s", err, b)
-	}
-	return info.PID
-}
-
-// killPID ends a process the test started (by its pid) and waits until it
-// is gone; a detached daemon is not the test's child, so poll.
-func killPID(pid int) {
-	if syscall.Kill(pid, syscall.SIGKILL) != nil {
-		return
-	}
-	_ = waitFor(fmt.Sprintf("pid %d to exit", pid), func() (bool, error) {
-		return pidGone(pid), nil
-	})
-}
-
-// pidGone reports whether pid has exited: no such process, or a zombie
-// (a detached daemon's reaper may be slow, or absent in a container).
-func pidGone(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true
-	}
-	// The state follows the command name in parentheses.
-	if i := bytes.LastIndexByte(b, ')'); i > 0 && i+2 < len(b) {
-		return b[i+2] == 'Z'
-	}
-	return false
+	return pid
 }

@@ -66,8 +66,7 @@ func analyticsWriter(t *testing.T) (batch int, interval string) {
 func TestReliabilityKill9UnderLoad(t *testing.T) {
 	batch, interval := analyticsWriter(t)
 	bound := 2 * batch
-	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL)
+	e, _ := newFaultyEnv(t)
 	d := e.startDaemon()
 	target := pick(600, 5000)
 	const workers = 8
@@ -166,8 +165,7 @@ func TestReliabilityKill9UnderLoad(t *testing.T) {
 // sends SIGTERM, then lets them finish: the drain must complete every one,
 // record every one, exit 0 and remove the pid file.
 func TestReliabilitySIGTERMUnderLoad(t *testing.T) {
-	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL)
+	e, up := newFaultyEnv(t)
 	d := e.startDaemon()
 	if !e.pidFile() {
 		t.Fatalf("no daemon.pid while the daemon runs")

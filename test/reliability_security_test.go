@@ -21,8 +21,7 @@ import (
 // Every attempt must be refused (or the file made private), and a request
 // with the right token must still work, so the refusals prove something.
 func TestReliabilitySecurity(t *testing.T) {
-	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL)
+	e, _ := newFaultyEnv(t)
 	d := e.startDaemon()
 	tok := e.token()
 	bearer := "Authorization: Bearer " + tok

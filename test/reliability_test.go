@@ -10,10 +10,6 @@ package test
 // and the cases that wait on real timeouts.
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -101,41 +97,11 @@ func newRelEnv(t *testing.T, upstream string, extra ...string) *relEnv {
 	return e
 }
 
-// cleanEnv is the test's environment without anything that would steer
-// cco (CCO_*) or make it think it runs under a service manager.
-func cleanEnv() []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		switch {
-		case strings.HasPrefix(name, "CCO_"), name == "NOTIFY_SOCKET", name == "INVOCATION_ID",
-			name == "HOME", name == "XDG_CONFIG_HOME", name == "LISTEN_PID", name == "LISTEN_FDS":
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
-}
-
 // cco runs one cco command to completion (bounded) and returns its output
 // and exit code.
 func (e *relEnv) cco(args ...string) (stdout, stderr string, code int) {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*waitLimit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, ccoPath(), args...)
-	cmd.Env = e.env
-	var o, er bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &er
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	case err != nil:
-		e.t.Fatalf("running cco %v: %v", args, err)
-	}
-	return o.String(), er.String(), code
+	return runCco(e.t, e.env, args...)
 }
 
 // relDaemon is `cco daemon run` started by a test: in the foreground, so
@@ -317,16 +283,4 @@ func (e *relEnv) metric(name string) float64 {
 	}
 	e.t.Fatalf("/metrics has no series %s", name)
 	return 0
-}
-
-// getJSON GETs url (200 expected) and decodes the body into v.
-func getJSON(t *testing.T, url string, v any) {
-	t.Helper()
-	code, body, err := httpStatus(url)
-	if err != nil || code != 200 {
-		t.Fatalf("GET %s: %d %v %s", url, code, err, body)
-	}
-	if err := json.Unmarshal([]byte(body), v); err != nil {
-		t.Fatalf("decoding %s: %v", url, err)
-	}
 }

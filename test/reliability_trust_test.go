@@ -62,7 +62,7 @@ func TestReliabilityPidFileMismatch(t *testing.T) {
 		t.Fatalf("start: exit %d: %s", code, errOut)
 	}
 	daemon := detachedPID(t, e)
-	t.Cleanup(func() { killPID(daemon) })
+	t.Cleanup(func() { _ = testkit.KillWait(daemon) })
 	by := bystander(t)
 	e.forgePidFile(by)
 
@@ -74,10 +74,10 @@ func TestReliabilityPidFileMismatch(t *testing.T) {
 	if code != 0 || !strings.Contains(out, fmt.Sprintf("cco stopped (pid %d)", daemon)) || !strings.Contains(out, fmt.Sprintf("daemon.pid named pid %d, which was not the daemon", by)) {
 		t.Errorf("stop with a pid file naming a bystander: exit %d\n%s%s", code, out, errOut)
 	}
-	if pidGone(by) {
+	if !testkit.Alive(by) {
 		t.Fatalf("stop signalled the bystander (pid %d) that daemon.pid named", by)
 	}
-	if !pidGone(daemon) {
+	if testkit.Alive(daemon) {
 		t.Errorf("the daemon (pid %d) still runs after stop said it stopped", daemon)
 	}
 
@@ -86,14 +86,14 @@ func TestReliabilityPidFileMismatch(t *testing.T) {
 		t.Fatalf("start: exit %d: %s", code, errOut)
 	}
 	first := detachedPID(t, e)
-	t.Cleanup(func() { killPID(first) })
+	t.Cleanup(func() { _ = testkit.KillWait(first) })
 	e.forgePidFile(by)
 	out, errOut, code = e.cco("restart")
 	second := detachedPID(t, e)
-	t.Cleanup(func() { killPID(second) })
-	if code != 0 || pidGone(by) || !pidGone(first) || pidGone(second) {
+	t.Cleanup(func() { _ = testkit.KillWait(second) })
+	if code != 0 || !testkit.Alive(by) || testkit.Alive(first) || !testkit.Alive(second) {
 		t.Errorf("restart with a forged pid file: exit %d, bystander gone %t, old daemon gone %t, new daemon running %t\n%s%s",
-			code, pidGone(by), pidGone(first), !pidGone(second), out, errOut)
+			code, !testkit.Alive(by), !testkit.Alive(first), testkit.Alive(second), out, errOut)
 	}
 	if _, _, code := e.cco("stop"); code != 0 {
 		t.Fatalf("stop after restart: exit %d", code)
@@ -122,8 +122,8 @@ func TestReliabilityPidFileMismatch(t *testing.T) {
 			t.Errorf("stop with the lock held by a stranger: exit %d, stderr %q lacks %q", refused, errOut, w)
 		}
 	}
-	if refused != 1 || pidGone(by) || pidGone(holder.Process.Pid) {
-		t.Errorf("stop with the lock held by a stranger: exit %d, bystander gone %t, holder gone %t; want exit 1 and both alive", refused, pidGone(by), pidGone(holder.Process.Pid))
+	if refused != 1 || !testkit.Alive(by) || !testkit.Alive(holder.Process.Pid) {
+		t.Errorf("stop with the lock held by a stranger: exit %d, bystander gone %t, holder gone %t; want exit 1 and both alive", refused, !testkit.Alive(by), !testkit.Alive(holder.Process.Pid))
 	}
 	out, _, code = e.cco("status")
 	if code != 0 || !strings.Contains(out, "not certain") {
@@ -356,8 +356,7 @@ func TestReliabilitySharedHome(t *testing.T) {
 // TestReliabilityModelNames: made-up model names of any size cannot make
 // the daemon keep or serve without bound.
 func TestReliabilityModelNames(t *testing.T) {
-	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL)
+	e, _ := newFaultyEnv(t)
 	d := e.startDaemon()
 	huge := strings.Repeat("m", 8<<20)
 	for i := range 5 {
@@ -420,8 +419,7 @@ func firstLine(s string) string {
 func TestReliabilityDatabasePrivate(t *testing.T) {
 	old := syscall.Umask(0o022)
 	defer syscall.Umask(old)
-	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL)
+	e, _ := newFaultyEnv(t)
 	d := e.startDaemon()
 	if served := serveSome(e, 5); served != 5 {
 		t.Fatalf("%d of 5 served", served)

@@ -21,8 +21,7 @@ import (
 // it sees), no failed or partial answer may be cached, and the daemon must
 // stay healthy throughout.
 func TestReliabilityUpstreamFaults(t *testing.T) {
-	up := newFaultyUpstream(t)
-	e := newRelEnv(t, up.URL)
+	e, up := newFaultyEnv(t)
 	e.startDaemon()
 	injected, unchanged, requests := 0, 0, 0
 	okBodies := 0 // distinct successful answers, each one cache entry

@@ -20,3 +20,10 @@ func newFaultyUpstream(t *testing.T) *testkit.Upstream {
 		StreamUsage: testkit.Usage{Input: 13, Output: 5},
 	})
 }
+
+// newFaultyEnv is a private environment (see newRelEnv) in front of a new
+// newFaultyUpstream.
+func newFaultyEnv(t *testing.T) (*relEnv, *testkit.Upstream) {
+	up := newFaultyUpstream(t)
+	return newRelEnv(t, up.URL), up
+}

@@ -2,7 +2,8 @@ package test
 
 import (
 	"bytes"
-	"encoding/json"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -40,18 +41,57 @@ type daemon struct {
 	output *testkit.Buffer
 }
 
-// ccoEnv is a private environment: own HOME and CCO_HOME, no CCO_* from
-// the person running the tests.
+// ccoEnv is a private environment: own HOME and CCO_HOME, nothing from
+// the person running the tests that steers cco (see cleanEnv).
 func ccoEnv(t *testing.T, extra ...string) (env []string, home string) {
 	root := t.TempDir()
 	home = filepath.Join(root, ".cco")
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CCO_") && !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "XDG_CONFIG_HOME=") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "HOME="+root, "CCO_HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(root, ".config"))
+	env = append(cleanEnv(), "HOME="+root, "CCO_HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(root, ".config"))
 	return append(env, extra...), home
+}
+
+// cleanEnv is the test's environment without anything that would steer
+// cco (CCO_*) or make it think it runs under a service manager.
+func cleanEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(name, "CCO_"), name == "NOTIFY_SOCKET", name == "INVOCATION_ID",
+			name == "HOME", name == "XDG_CONFIG_HOME", name == "LISTEN_PID", name == "LISTEN_FDS":
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// runCco runs cco with env to the end, bounded by twice the wait limit, and
+// returns its output and exit code; a failure to run it at all fails the
+// test.
+func runCco(t testing.TB, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	return runCcoAt(t, ccoPath(), env, args...)
+}
+
+// runCcoAt is runCco for the cco binary at exe.
+func runCcoAt(t testing.TB, exe string, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*waitLimit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Env = env
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("running cco %v: %v", args, err)
+	}
+	return o.String(), e.String(), code
 }
 
 // startDaemon runs 'cco daemon run' on a free port and waits for /ready.
@@ -95,17 +135,7 @@ func (d *daemon) wait(t *testing.T) int {
 // cco runs the binary with the daemon's environment.
 func (d *daemon) cco(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(ccoPath(), args...)
-	cmd.Env = d.env
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	if err != nil {
-		if _, ok := err.(*exec.ExitError); !ok {
-			t.Fatalf("running cco %v: %v", args, err)
-		}
-	}
-	return o.String(), e.String(), cmd.ProcessState.ExitCode()
+	return runCco(t, d.env, args...)
 }
 
 // post sends a Messages request through the daemon.
@@ -127,11 +157,8 @@ func (d *daemon) post(t *testing.T, body string) (*http.Response, string) {
 // status reads /api/status into a map.
 func (d *daemon) status(t *testing.T) map[string]any {
 	t.Helper()
-	code, body, err := httpStatus(d.url + "/api/status")
-	require.NoError(t, err)
-	require.Equal(t, 200, code, body)
 	var m map[string]any
-	require.NoError(t, json.Unmarshal([]byte(body), &m))
+	getJSON(t, d.url+"/api/status", &m)
 	return m
 }
 
@@ -154,14 +181,22 @@ func request(t *testing.T, method, url string, hdr ...string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, nil)
 	require.NoError(t, err)
+	resp, b, _ := roundTrip(t, req, hdr...)
+	return resp.StatusCode, string(b)
+}
+
+// roundTrip sends req with hdr ("name", "value" pairs) set and returns the
+// answer with its body read whole, and the error reading it.
+func roundTrip(t *testing.T, req *http.Request, hdr ...string) (*http.Response, []byte, error) {
+	t.Helper()
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := client.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	b, err := io.ReadAll(resp.Body)
+	return resp, b, err
 }
 
 func body(model string, stream bool, text string) string {

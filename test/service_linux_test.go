@@ -3,7 +3,9 @@ package test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -86,11 +88,8 @@ func TestSystemdService(t *testing.T) {
 	code, body, err := httpStatus(base + "/ready")
 	require.NoError(t, err)
 	require.Equal(t, 200, code, body)
-	code, body, err = httpStatus(base + "/api/status")
-	require.NoError(t, err)
-	require.Equal(t, 200, code)
 	var status struct{ Manager string }
-	require.NoError(t, json.Unmarshal([]byte(body), &status))
+	getJSON(t, base+"/api/status", &status)
 	assert.Equal(t, "systemd", status.Manager)
 	out = run("status")
 	assert.Contains(t, out, "manager:  systemd")
@@ -235,4 +234,278 @@ func TestServiceWithoutManager(t *testing.T) {
 			assert.NoDirExists(t, filepath.Join(home, ".config", "systemd"), "install wrote files without a manager")
 		})
 	}
+}
+
+// userManager is a private `systemd --user` for one test. It gets its own
+// HOME, XDG_CONFIG_HOME and XDG_RUNTIME_DIR, so it reads units only from
+// the test's temp dirs and never sees (or clobbers) a real user's units,
+// and cco finds its unit directory by the same rules it uses in real life.
+type userManager struct {
+	t       *testing.T
+	home    string
+	runtime string
+	env     []string
+	cmd     *exec.Cmd
+	logPath string
+	exited  chan struct{}
+}
+
+func systemdBinary() string {
+	for _, p := range []string{"/lib/systemd/systemd", "/usr/lib/systemd/systemd"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	return ""
+}
+
+func startUserManager(t *testing.T) *userManager {
+	t.Helper()
+	bin := systemdBinary()
+	if bin == "" {
+		t.Skip("systemd is not installed (no /lib/systemd/systemd); .ci/run installs it with apt-get install systemd")
+	}
+	if _, err := exec.LookPath("systemctl"); err != nil {
+		t.Skip("systemctl is not on PATH; .ci/run installs it with apt-get install systemd")
+	}
+	// systemctl and sd_booted() look for this directory; the CI recipe
+	// creates it, and so does the harness where it may.
+	if _, err := os.Stat("/run/systemd/system"); err != nil {
+		_ = os.MkdirAll("/run/systemd/system", 0o755)
+	}
+	dir := t.TempDir()
+	m := &userManager{t: t, home: filepath.Join(dir, "home"), runtime: filepath.Join(dir, "run"), exited: make(chan struct{})}
+	require.NoError(t, os.MkdirAll(m.home, 0o700))
+	require.NoError(t, os.Mkdir(m.runtime, 0o700))
+	m.env = []string{
+		"PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"HOME=" + m.home,
+		"USER=" + os.Getenv("USER"),
+		"XDG_CONFIG_HOME=" + filepath.Join(m.home, ".config"),
+		"XDG_RUNTIME_DIR=" + m.runtime,
+		"LANG=C",
+	}
+	m.logPath = filepath.Join(dir, "systemd-user.log")
+	logFile, err := os.Create(m.logPath)
+	require.NoError(t, err)
+	m.cmd = exec.Command(bin, "--user")
+	m.cmd.Env = m.env
+	m.cmd.Dir = m.home
+	m.cmd.Stdout, m.cmd.Stderr = logFile, logFile
+	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	require.NoError(t, m.cmd.Start(), "starting systemd --user")
+	go func() { m.cmd.Wait(); logFile.Close(); close(m.exited) }()
+	t.Cleanup(m.shutdown)
+
+	err = waitFor("the systemd user manager to answer", func() (bool, error) {
+		select {
+		case <-m.exited:
+			return false, errors.New("systemd --user exited")
+		default:
+		}
+		out, err := m.systemctl("is-system-running")
+		out = strings.TrimSpace(out)
+		return out == "running" || out == "degraded", fmt.Errorf("%s: %v", out, err)
+	})
+	if err != nil {
+		log, _ := os.ReadFile(logFile.Name())
+		t.Fatalf("%v\nsystemd --user log:\n%s", err, log)
+	}
+	return m
+}
+
+// shutdown stops the manager, which stops every unit it runs.
+func (m *userManager) shutdown() {
+	_ = m.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-m.exited:
+	case <-time.After(waitLimit):
+		m.t.Errorf("systemd --user (pid %d) did not exit on SIGTERM; killing it", m.cmd.Process.Pid)
+		_ = m.cmd.Process.Kill()
+		<-m.exited
+	}
+}
+
+func (m *userManager) systemctl(args ...string) (string, error) {
+	cmd := exec.Command("systemctl", append([]string{"--user"}, args...)...)
+	cmd.Env = m.env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// show returns one property of the unit.
+func (m *userManager) show(unit, prop string) string {
+	out, _ := m.systemctl("show", unit, "--property="+prop, "--value")
+	return strings.TrimSpace(out)
+}
+
+// ccoAt runs cco at exe in the manager's environment plus env.
+func (m *userManager) ccoAt(exe string, env []string, args ...string) (stdout, stderr string, code int) {
+	m.t.Helper()
+	return runCcoAt(m.t, exe, append(append([]string{}, m.env...), env...), args...)
+}
+
+// quietPort is a free port below the kernel's ephemeral range. The daemon
+// under test leaves its port free while systemd waits to restart it; a
+// port from that range could meanwhile be handed to another test (port 0)
+// whose script would then reach, and signal, this daemon.
+func quietPort(t *testing.T) int {
+	t.Helper()
+	port, err := testkit.QuietPort()
+	require.NoError(t, err)
+	return port
+}
+
+// linkOrCopy puts the binary under test at dst (a path with spaces).
+func linkOrCopy(t *testing.T, src, dst string) {
+	require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
+	if os.Link(src, dst) == nil {
+		return
+	}
+	in, err := os.Open(src)
+	require.NoError(t, err)
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	require.NoError(t, err)
+	_, err = io.Copy(out, in)
+	require.NoError(t, err)
+	require.NoError(t, out.Close())
+}
+
+// waitRestart waits until the unit runs a new main process after pid died,
+// with NRestarts above before, and returns the new PID.
+func waitRestart(t *testing.T, m *userManager, unit string, pid, before int, limit time.Duration) int {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		newPID, _ := strconv.Atoi(m.show(unit, "MainPID"))
+		n, _ := strconv.Atoi(m.show(unit, "NRestarts"))
+		if newPID > 0 && newPID != pid && n > before && m.show(unit, "ActiveState") == "active" {
+			return newPID
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("systemd did not restart %s within %s (MainPID %s, NRestarts %s, state %s)", unit, limit,
+		m.show(unit, "MainPID"), m.show(unit, "NRestarts"), m.show(unit, "ActiveState"))
+	return 0
+}
+
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	require.NoError(t, waitFor(base+"/ready", func() (bool, error) {
+		code, _, err := httpStatus(base + "/ready")
+		return code == 200, err
+	}))
+}
+
+// TestReliabilityCrashLoop installs cco as a systemd user service whose
+// start fails (its database path runs through a file), and checks that
+// systemd keeps restarting it every RestartSec, that `cco status`
+// explains the failure meanwhile, and that once the cause is gone the next
+// restart brings it up. The short form shortens RestartSec to 1 s with a
+// drop-in; the full form waits on the unit's own 10 s.
+func TestReliabilityCrashLoop(t *testing.T) {
+	m := startUserManager(t) // skips when systemd is not installed
+	const unit = "cco-daemon.service"
+	ccoHome := filepath.Join(m.home, ".cco")
+	env := []string{"CCO_HOME=" + ccoHome}
+	port, err := testkit.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	svcCCO(t, m, env, true, "config", "set", "port", strconv.Itoa(port))
+	// The failure: the database's directory is a file. A bad path is what
+	// a typo in database_url or a moved disk produces.
+	blocker := filepath.Join(ccoHome, "blocker")
+	if err := os.WriteFile(blocker, []byte("not a directory\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	svcCCO(t, m, env, true, "config", "set", "database_url", "sqlite://blocker/analytics.db")
+	t.Cleanup(func() { svcCCO(t, m, env, false, "uninstall") })
+	svcCCO(t, m, env, true, "install")
+
+	restartSec := 10 * time.Second
+	if !full() {
+		restartSec = time.Second
+		dropIn := filepath.Join(m.home, ".config/systemd/user", unit+".d", "restart.conf")
+		if err := os.MkdirAll(filepath.Dir(dropIn), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dropIn, []byte("[Service]\nRestartSec=1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := m.systemctl("daemon-reload"); err != nil {
+			t.Fatalf("daemon-reload: %v %s", err, out)
+		}
+	}
+	if got := m.show(unit, "RestartUSec"); got != fmt.Sprintf("%ds", int(restartSec.Seconds())) {
+		t.Fatalf("RestartUSec = %s, want %s", got, restartSec)
+	}
+	if out, err := m.systemctl("start", "--no-block", unit); err != nil {
+		t.Fatalf("systemctl start: %v %s", err, out)
+	}
+
+	// Crash loop: every start exits non-zero, and systemd keeps trying.
+	failures := 3
+	limit := time.Duration(failures+1)*restartSec + waitLimit
+	deadline := time.Now().Add(limit)
+	restarts := 0
+	for restarts < failures {
+		if time.Now().After(deadline) {
+			t.Fatalf("systemd restarted the failing daemon %d times in %s, want %d (state %s/%s)", restarts, limit, failures,
+				m.show(unit, "ActiveState"), m.show(unit, "SubState"))
+		}
+		restarts, _ = strconv.Atoi(m.show(unit, "NRestarts"))
+		time.Sleep(100 * time.Millisecond)
+	}
+	exitStatus := m.show(unit, "ExecMainStatus")
+	result := m.show(unit, "Result")
+	if exitStatus == "0" || result != "exit-code" {
+		t.Errorf("a failed start: ExecMainStatus %s, Result %s; want non-zero and exit-code", exitStatus, result)
+	}
+	if code, _, err := httpStatus(base + "/health"); err == nil {
+		t.Errorf("something answers /health (%d) while every start fails", code)
+	}
+
+	// Meanwhile, status says it is not running and why.
+	out, errOut, code := svcCCO(t, m, env, false, "status")
+	said := out + errOut
+	explains := strings.Contains(said, blocker) || strings.Contains(said, "not a directory")
+	if code != 3 || !explains {
+		t.Errorf("cco status during the crash loop: exit %d\n%s\nwant exit 3 and the reason (the database path %s is not a directory)", code, said, blocker)
+	}
+
+	// The cause goes away: the next restart must bring it up.
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	err = waitFor("the daemon to come up after the fix", func() (bool, error) {
+		c, _, err := httpStatus(base + "/ready")
+		return c == 200 && m.show(unit, "ActiveState") == "active", err
+	})
+	if err != nil {
+		t.Fatalf("%v (state %s/%s)", err, m.show(unit, "ActiveState"), m.show(unit, "SubState"))
+	}
+	final, _ := strconv.Atoi(m.show(unit, "NRestarts"))
+	if _, _, code := svcCCO(t, m, env, false, "status"); code != 0 {
+		t.Errorf("cco status once up: exit %d, want 0", code)
+	}
+	if out, err := m.systemctl("stop", unit); err != nil {
+		t.Errorf("systemctl stop: %v %s", err, out)
+	}
+	report(t, "crash-loop-systemd", "%d failed starts (exit status %s, result %s) restarted every RestartSec=%s, status exit %d explaining the cause: %t, up after the fix with NRestarts=%d",
+		restarts, exitStatus, result, restartSec, code, explains, final)
+}
+
+// svcCCO runs the binary under test in the user manager's environment; when
+// must is set, a non-zero exit fails the test.
+func svcCCO(t *testing.T, m *userManager, env []string, must bool, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	e := &relEnv{t: t, env: append(append([]string{}, m.env...), env...)}
+	stdout, stderr, code = e.cco(args...)
+	if must && code != 0 {
+		t.Fatalf("cco %s: exit %d\n%s%s", strings.Join(args, " "), code, stdout, stderr)
+	}
+	return stdout, stderr, code
 }

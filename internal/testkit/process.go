@@ -24,6 +24,13 @@ func WaitExit(pid int, limit time.Duration) error {
 	return nil
 }
 
+// KillWait sends SIGKILL to pid (see Kill) and waits until it is gone: a
+// detached daemon is not the test's child, so it polls.
+func KillWait(pid int) error {
+	Kill(pid)
+	return WaitExit(pid, processWait)
+}
+
 // Child is a process a test started, reaped by a goroutine of its own so
 // that its exit can be waited on with a bound, and checked without
 // blocking.

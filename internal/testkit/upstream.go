@@ -36,6 +36,9 @@ type UpstreamOptions struct {
 	// Text is the answer to a request body, streamed a word an event;
 	// "hello" when nil.
 	Text func(body []byte) string
+	// UsageOf, when set, is the usage of the answer to a request body, JSON
+	// or streamed, in place of Usage and StreamUsage.
+	UsageOf func(body []byte) Usage
 }
 
 // Upstream is the one fake Anthropic API of the tests and benchmarks: it
@@ -63,6 +66,7 @@ type Upstream struct {
 	Hold      chan struct{} // closed by Release
 
 	mu      sync.Mutex
+	fault   string // the scenario of requests that name none (SetFault)
 	byFault map[string]int
 	bodies  map[string]bool // sha256 of every body received
 	headers []http.Header
@@ -108,6 +112,14 @@ func (u *Upstream) Release() {
 	}
 }
 
+// SetFault makes the requests that name no scenario play f from now on,
+// for a client that cannot send one (Claude Code); "" for normal answers.
+func (u *Upstream) SetFault(f string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.fault = f
+}
+
 // Count is how many requests of scenario f reached the upstream ("": the
 // normal ones).
 func (u *Upstream) Count(f string) int {
@@ -128,6 +140,20 @@ func (u *Upstream) Headers() []http.Header {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return append([]http.Header(nil), u.headers...)
+}
+
+// MessageHeaders are the headers of every Messages call (path
+// /v1/messages) received, in order.
+func (u *Upstream) MessageHeaders() []http.Header {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var out []http.Header
+	for i, p := range u.paths {
+		if path, _, _ := strings.Cut(p, "?"); path == "/v1/messages" {
+			out = append(out, u.headers[i])
+		}
+	}
+	return out
 }
 
 // LastHeader is the last request's headers.
@@ -167,6 +193,9 @@ func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	u.Hits.Add(1)
 	u.mu.Lock()
+	if fault == "" {
+		fault = u.fault
+	}
 	u.byFault[fault]++
 	u.bodies[bodyHash(body)] = true
 	u.headers = append(u.headers, r.Header.Clone())
@@ -206,9 +235,14 @@ func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
 	if u.opts.Text != nil {
 		text = u.opts.Text(body)
 	}
+	use, streamUse := u.opts.Usage, u.opts.StreamUsage
+	if u.opts.UsageOf != nil {
+		use = u.opts.UsageOf(body)
+		streamUse = use
+	}
 	w.Header().Set("Request-Id", "req_fake")
 	if req.Stream {
-		u.stream(w, r, req.Model, text, fault)
+		u.stream(w, r, req.Model, text, fault, streamUse)
 		return
 	}
 	if fault == "hold" && !u.held(r) {
@@ -216,7 +250,7 @@ func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintf(w, `{"id":"msg_fake","type":"message","role":"assistant","model":%q,"content":[{"type":"text","text":%s}],"stop_reason":"end_turn","stop_sequence":null,"usage":%s}`,
-		req.Model, jsonString(text), u.opts.Usage.json(u.opts.Usage.Output))
+		req.Model, jsonString(text), use.json(use.Output))
 }
 
 func isFault(f string) bool {
@@ -238,10 +272,9 @@ func (u *Upstream) held(r *http.Request) bool {
 	}
 }
 
-func (u *Upstream) stream(w http.ResponseWriter, r *http.Request, model, text, fault string) {
+func (u *Upstream) stream(w http.ResponseWriter, r *http.Request, model, text, fault string, use Usage) {
 	u.Streams.Add(1)
 	defer u.Streams.Add(-1)
-	use := u.opts.StreamUsage
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
