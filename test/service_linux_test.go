@@ -459,8 +459,17 @@ func TestReliabilityCrashLoop(t *testing.T) {
 		restarts, _ = strconv.Atoi(m.show(unit, "NRestarts"))
 		time.Sleep(100 * time.Millisecond)
 	}
-	exitStatus := m.show(unit, "ExecMainStatus")
-	result := m.show(unit, "Result")
+	// Read the figures between two attempts: while a restart is starting,
+	// systemd has already reset them for the new process.
+	var exitStatus, result string
+	if err := waitFor("the unit to wait for its next restart", func() (bool, error) {
+		// Read first, then check that no attempt began meanwhile.
+		exitStatus, result = m.show(unit, "ExecMainStatus"), m.show(unit, "Result")
+		sub := m.show(unit, "SubState")
+		return sub == "auto-restart" || sub == "failed", nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if exitStatus == "0" || result != "exit-code" {
 		t.Errorf("a failed start: ExecMainStatus %s, Result %s; want non-zero and exit-code", exitStatus, result)
 	}
