@@ -16,13 +16,7 @@ import (
 func cmdRestart(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	given := addStartFlags(newFlags("restart", stdout))
 	timeout := addTimeoutFlag(given.fs)
-	if err := given.fs.parse(args); err != nil {
-		return err
-	}
-	if err := checkTimeout(*timeout); err != nil {
-		return err
-	}
-	paths, err := homePaths()
+	paths, err := parseStopping(given.fs, timeout, args)
 	if err != nil {
 		return err
 	}

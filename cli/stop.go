@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/anthropics/cco/config"
 	"github.com/anthropics/cco/detached"
 	"github.com/anthropics/cco/platform"
 )
@@ -14,6 +15,18 @@ import (
 // what a service manager waits, which leaves room for the daemon's own
 // drain (platform.DrainTimeout) and the flush after it.
 const defaultStopTimeout = platform.StopTimeout
+
+// parseStopping parses the flags of a verb that stops the daemon (stop,
+// restart), checks its --timeout and finds CCO_HOME.
+func parseStopping(fs *flags, timeout *time.Duration, args []string) (config.Paths, error) {
+	if err := fs.parse(args); err != nil {
+		return config.Paths{}, err
+	}
+	if err := checkTimeout(*timeout); err != nil {
+		return config.Paths{}, err
+	}
+	return homePaths()
+}
 
 func addTimeoutFlag(fs *flags) *time.Duration {
 	return fs.Duration("timeout", defaultStopTimeout, "how long to wait after "+detached.TermName+" before killing the daemon")
@@ -29,13 +42,7 @@ func checkTimeout(d time.Duration) error {
 func cmdStop(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("stop", stdout)
 	timeout := addTimeoutFlag(fs)
-	if err := fs.parse(args); err != nil {
-		return err
-	}
-	if err := checkTimeout(*timeout); err != nil {
-		return err
-	}
-	paths, err := homePaths()
+	paths, err := parseStopping(fs, timeout, args)
 	if err != nil {
 		return err
 	}

@@ -199,19 +199,27 @@ func describe(raw any) string {
 }
 
 func toInt(raw any) (int64, error) {
+	return integer(raw, "a whole number", func(v string) (int64, error) {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a whole number", v)
+		}
+		return n, nil
+	})
+}
+
+// integer reads a value TOML gives as an integer, or a string the way
+// parse reads it (flags and the environment are strings).
+func integer(raw any, want string, parse func(string) (int64, error)) (int64, error) {
 	switch v := raw.(type) {
 	case int64:
 		return v, nil
 	case int:
 		return int64(v), nil
 	case string:
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("%q is not a whole number", v)
-		}
-		return n, nil
+		return parse(v)
 	}
-	return 0, fmt.Errorf("want a whole number, got %s", describe(raw))
+	return 0, fmt.Errorf("want %s, got %s", want, describe(raw))
 }
 
 // toDollars reads an amount of US dollars, 0 or more: 5, 2.50, "$2.50".
@@ -281,17 +289,7 @@ func ParseSize(s string) (int64, error) {
 	return int64(n * mult), nil
 }
 
-func toSize(raw any) (int64, error) {
-	switch v := raw.(type) {
-	case int64:
-		return v, nil
-	case int:
-		return int64(v), nil
-	case string:
-		return ParseSize(v)
-	}
-	return 0, fmt.Errorf("want a size, got %s", describe(raw))
-}
+func toSize(raw any) (int64, error) { return integer(raw, "a size", ParseSize) }
 
 func toSeconds(raw any) (time.Duration, error) {
 	switch v := raw.(type) {
