@@ -118,7 +118,7 @@ func runInterruptible(cmd command, args []string, stdout, stderr io.Writer) int 
 				return code
 			case again := <-sigs:
 				if again == os.Interrupt {
-					fmt.Fprintf(stderr, "cco %s: interrupted again (%v); not waiting for the drain\n", cmd.name, again)
+					fmt.Fprintf(stderr, "cco %s: interrupted again (%s); not waiting for the drain\n", cmd.name, signalName(again))
 					return signalExitCode(again)
 				}
 			}
@@ -130,8 +130,19 @@ func runInterruptible(cmd command, args []string, stdout, stderr io.Writer) int 
 		case <-sigs:
 		}
 	}
-	fmt.Fprintf(stderr, "cco %s: interrupted (%v)\n", cmd.name, sig)
+	fmt.Fprintf(stderr, "cco %s: interrupted (%s)\n", cmd.name, signalName(sig))
 	return signalExitCode(sig)
+}
+
+// signalName is a signal as a user knows it, not Go's "interrupt".
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "Ctrl-C, SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
 }
 
 // signalExitCode is what shells report for a process ended by sig.
