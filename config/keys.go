@@ -382,13 +382,10 @@ func checkTeamURL(v any) error {
 	if s == "" {
 		return nil
 	}
-	err := ValidateTeamURL(s)
-	if err == nil {
-		return nil
+	if problem, _ := teamURLProblem(s); problem != "" {
+		return errors.New(problem)
 	}
-	// As a key's value the error already names the key, and its allowed
-	// text gives the form: say only what is wrong.
-	return errors.New(strings.TrimSuffix(strings.TrimPrefix(err.Error(), "team_url "), "; "+teamURLForm))
+	return nil
 }
 
 // checkLabel accepts the labels team rows carry (machine, user).

@@ -19,36 +19,49 @@ const teamURLForm = "the form is postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE
 // ValidateTeamURL checks a team_url: it says what is wrong and what is
 // allowed, and never repeats a password.
 func ValidateTeamURL(raw string) error {
-	const form = teamURLForm
+	problem, showForm := teamURLProblem(raw)
+	switch {
+	case problem == "":
+		return nil
+	case showForm:
+		return errors.New("team_url " + problem + "; " + teamURLForm)
+	}
+	return errors.New("team_url " + problem)
+}
+
+// teamURLProblem is what is wrong with a team_url (the URL redacted, then
+// the problem; "" when nothing is), and whether the URL's form would help.
+// As a config key's value the key and its allowed text already say both.
+func teamURLProblem(raw string) (problem string, showForm bool) {
 	if strings.TrimSpace(raw) == "" {
-		return fmt.Errorf("team_url is empty; %s", form)
+		return "is empty", true
 	}
 	// url.Parse's own errors quote the whole URL, password and all.
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("team_url %s is not a URL; %s", RedactURL(raw), form)
+		return fmt.Sprintf("%s is not a URL", RedactURL(raw)), true
 	}
 	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
-		return fmt.Errorf("team_url %s: scheme %q is not allowed, only postgres:// or postgresql://; %s", RedactURL(raw), u.Scheme, form)
+		return fmt.Sprintf("%s: scheme %q is not allowed, only postgres:// or postgresql://", RedactURL(raw), u.Scheme), true
 	}
 	q := u.Query()
 	if u.Hostname() == "" && q.Get("host") == "" {
-		return fmt.Errorf("team_url %s names no host; %s", RedactURL(raw), form)
+		return fmt.Sprintf("%s names no host", RedactURL(raw)), true
 	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("team_url %s: port %q is not a number from 1 to 65535", RedactURL(raw), p)
+			return fmt.Sprintf("%s: port %q is not a number from 1 to 65535", RedactURL(raw), p), false
 		}
 	}
 	db := strings.TrimPrefix(u.Path, "/")
 	if db == "" && q.Get("dbname") == "" {
-		return fmt.Errorf("team_url %s names no database; %s", RedactURL(raw), form)
+		return fmt.Sprintf("%s names no database", RedactURL(raw)), true
 	}
 	if strings.Contains(db, "/") {
-		return fmt.Errorf("team_url %s: %q is not a database name (one path segment, no /)", RedactURL(raw), db)
+		return fmt.Sprintf("%s: %q is not a database name (one path segment, no /)", RedactURL(raw), db), false
 	}
 	if m := q.Get("sslmode"); m != "" && !slices.Contains(sslModes, m) {
-		return fmt.Errorf("team_url %s: sslmode %q is not one of %s", RedactURL(raw), m, strings.Join(sslModes, ", "))
+		return fmt.Sprintf("%s: sslmode %q is not one of %s", RedactURL(raw), m, strings.Join(sslModes, ", ")), false
 	}
 	if _, err := pgconn.ParseConfig(raw); err != nil {
 		// pgx masks the password in its parse errors, but its message
@@ -58,9 +71,9 @@ func ValidateTeamURL(raw string) error {
 		if errors.As(err, &pe) && pe.Unwrap() != nil {
 			msg = pe.Unwrap().Error()
 		}
-		return fmt.Errorf("team_url %s: %s; %s", RedactURL(raw), ScrubURL(msg, raw), form)
+		return fmt.Sprintf("%s: %s", RedactURL(raw), ScrubURL(msg, raw)), true
 	}
-	return nil
+	return "", false
 }
 
 // RedactURL returns the URL with any password replaced by "xxxxx", for
