@@ -23,7 +23,7 @@ func Identify(ctx context.Context, paths config.Paths, st platform.State) (platf
 	if err != nil {
 		return d, &platform.IdentityError{PidFilePID: st.Info.PID, Msg: fmt.Sprintf(
 			"daemon.pid names pid %d, but the daemon at %s:%d does not prove it is this CCO_HOME's (%v); nothing was signalled: if pid %d is the cco daemon, stop it yourself, then run 'cco status'",
-			st.Info.PID, st.Info.Host, st.Info.Port, err, st.Info.PID)}
+			st.Info.PID, st.Info.Host, st.Info.Port, err, st.Info.PID), Err: err}
 	}
 	if id.PID != st.Info.PID {
 		return d, &platform.IdentityError{PidFilePID: st.Info.PID, HolderPID: id.PID, Msg: fmt.Sprintf(

@@ -6,10 +6,16 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/anthropics/cco/client"
 	"github.com/anthropics/cco/config"
 	"github.com/anthropics/cco/internal/wait"
 	"github.com/anthropics/cco/platform"
 )
+
+// closedGrace bounds how long stop waits on a daemon that no longer
+// listens: one already stopping (a concurrent stop) closes its address
+// first and exits within its drain.
+const closedGrace = platform.DrainTimeout + 5*time.Second
 
 // killGrace bounds the wait for the lock after SIGKILL: the kernel frees
 // it as soon as the process is gone, so this is only a safety net.
@@ -36,7 +42,7 @@ type StopResult struct {
 func Stop(ctx context.Context, paths config.Paths, timeout time.Duration, p Progress) (StopResult, error) {
 	t0 := time.Now()
 	var res StopResult
-	proc, info, err := openDaemon(ctx, paths, timeout, &res)
+	proc, info, err := openDaemon(ctx, paths, timeout, &res, p)
 	if err != nil || proc == nil {
 		return res, err
 	}
@@ -80,9 +86,11 @@ func Stop(ctx context.Context, paths config.Paths, timeout time.Duration, p Prog
 // alone (platform.Identify); the handle is opened first and the daemon
 // confirmed afterwards, so a PID reused in between fails the confirmation
 // instead of being signalled. It returns a nil process when nothing runs.
-func openDaemon(ctx context.Context, paths config.Paths, limit time.Duration, res *StopResult) (*platform.Process, platform.PidInfo, error) {
+func openDaemon(ctx context.Context, paths config.Paths, limit time.Duration, res *StopResult, p Progress) (*platform.Process, platform.PidInfo, error) {
 	var proc *platform.Process
 	var info platform.PidInfo
+	var closedSince time.Time
+	var closed error
 	err := wait.Until(ctx, PollEvery, limit, func() (bool, error) {
 		st, err := Inspect(paths)
 		if err != nil {
@@ -103,14 +111,23 @@ func openDaemon(ctx context.Context, paths config.Paths, limit time.Duration, re
 			return false, nil // it exited just now: look again
 		case starting && errors.As(err, &idErr) && idErr.HolderPID == 0:
 			return false, nil // no kernel to ask: wait for the pid file
+		case errors.Is(err, client.ErrNotRunning):
+			// Nothing signals a process that cannot prove itself; one
+			// that has closed its address may be stopping already.
+			if closedSince.IsZero() {
+				closedSince = time.Now()
+			}
+			closed = err
+			p.show("cco daemon (pid %d) no longer answers at %s:%d; waiting for it to exit ... %.1fs", st.Info.PID, st.Info.Host, st.Info.Port, time.Since(closedSince).Seconds())
+			return time.Since(closedSince) > closedGrace, err
 		case err != nil:
 			return true, err
 		}
-		p, ok := openConfirmed(ctx, paths, st, d)
+		opened, ok := openConfirmed(ctx, paths, st, d)
 		if !ok {
 			return false, nil // changing hands: look again
 		}
-		proc, info = p, platform.PidInfo{PID: d.PID}
+		proc, info = opened, platform.PidInfo{PID: d.PID}
 		if st.Info != nil && !d.PidFileWrong {
 			info = *st.Info
 		}
@@ -122,7 +139,10 @@ func openDaemon(ctx context.Context, paths config.Paths, limit time.Duration, re
 		}
 		return true, nil
 	})
-	if errors.Is(err, wait.ErrTimeout) {
+	switch {
+	case errors.Is(err, wait.ErrTimeout) && closed != nil:
+		return nil, info, closed
+	case errors.Is(err, wait.ErrTimeout):
 		return nil, info, fmt.Errorf("a cco daemon holds %s but has written no pid file yet; try again once it has started", paths.Lock)
 	}
 	return proc, info, err

@@ -6,3 +6,7 @@ import "errors"
 // (only Linux can, through /proc/locks): the daemon's identity must then
 // come from the daemon itself (its token-proved answer).
 var ErrHolderUnknown = errors.New("the lock is held, but the OS does not say by which process")
+
+// ErrHolderExiting means the process listed with the lock is exiting: it
+// has closed the lock file and the kernel is about to release the lock.
+var ErrHolderExiting = errors.New("the process holding the lock is exiting")

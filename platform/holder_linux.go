@@ -16,8 +16,9 @@ import (
 // which may have exited leaving it to a child, and matches by inode number
 // only where file systems report devices differently (btrfs, overlays),
 // and inode numbers repeat across file systems. It is 0 when nobody holds
-// the lock, and ErrHolderUnknown when the lock is held but no listed
-// process is seen holding this file.
+// the lock, ErrHolderExiting when the holder is in the middle of exiting,
+// and ErrHolderUnknown when the lock is held but no listed process is seen
+// holding this file.
 func LockHolder(path string) (int, error) {
 	held, err := heldExclusively(path)
 	if err != nil || !held {
@@ -38,6 +39,18 @@ func LockHolder(path string) (int, error) {
 	for _, pid := range candidates {
 		if holdsOpen(pid, want, canon) {
 			return pid, nil
+		}
+	}
+	// The holder may have let go since the lock was tried, or be exiting:
+	// the kernel closes an exiting process's files before it releases
+	// their locks, and a process whose first thread has exited lists no
+	// files under /proc/PID/fd while its other threads still hold them.
+	if held, err := heldExclusively(path); err != nil || !held {
+		return 0, err
+	}
+	for _, pid := range candidates {
+		if exiting(pid) {
+			return 0, ErrHolderExiting
 		}
 	}
 	return 0, ErrHolderUnknown
@@ -75,7 +88,22 @@ func flockWriters(ino uint64) ([]int, error) {
 // canon: the same file (device and inode) reached by the same name, so
 // that a hard link to the lock elsewhere does not count as this lock.
 func holdsOpen(pid int, want os.FileInfo, canon string) bool {
-	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	if hasOpen(fmt.Sprintf("/proc/%d/fd", pid), want, canon) {
+		return true
+	}
+	// A thread group whose first thread has exited shows its files only
+	// under its remaining threads.
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/fd", pid))
+	for _, dir := range tasks {
+		if hasOpen(dir, want, canon) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasOpen reports whether the fd directory dir has want open as canon.
+func hasOpen(dir string, want os.FileInfo, canon string) bool {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return false
@@ -91,4 +119,48 @@ func holdsOpen(pid int, want os.FileInfo, canon string) bool {
 		}
 	}
 	return false
+}
+
+// exiting reports whether pid is part-way through exiting: every thread
+// of it is flagged as exiting and one has not yet finished. Such a process
+// has closed its files but not yet released their locks. A zombie, whose
+// threads have all finished, released its locks already and is not
+// exiting: a lock it is listed with was left to another process.
+func exiting(pid int) bool {
+	stats, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	var threads []string
+	for _, p := range stats {
+		if b, err := os.ReadFile(p); err == nil {
+			threads = append(threads, string(b))
+		}
+	}
+	return threadsExiting(threads)
+}
+
+// pfExiting is the kernel's PF_EXITING task flag.
+const pfExiting = 0x4
+
+// threadsExiting decides exiting from the threads' /proc stat lines.
+func threadsExiting(stats []string) bool {
+	running := false
+	for _, line := range stats {
+		// "pid (comm) state ppid pgrp session tty tpgid flags ...": comm
+		// may hold spaces and parentheses, so fields count from the last ')'.
+		i := strings.LastIndexByte(line, ')')
+		if i < 0 {
+			return false
+		}
+		f := strings.Fields(line[i+1:])
+		if len(f) < 7 {
+			return false
+		}
+		flags, err := strconv.ParseUint(f[6], 10, 64)
+		if err != nil || flags&pfExiting == 0 {
+			return false
+		}
+		if f[0] != "Z" && f[0] != "X" && f[0] != "x" {
+			running = true
+		}
+	}
+	return running
 }

@@ -56,9 +56,12 @@ type IdentityError struct {
 	PidFilePID int // what daemon.pid names (0: unreadable or missing)
 	HolderPID  int // who holds daemon.lock, when the OS says (0: unknown)
 	Msg        string
+	Err        error // what made it uncertain, when something failed
 }
 
 func (e *IdentityError) Error() string { return e.Msg }
+
+func (e *IdentityError) Unwrap() error { return e.Err }
 
 // ErrNotCertain matches every *IdentityError.
 var ErrNotCertain = errors.New("the daemon's identity is not certain")
@@ -87,7 +90,7 @@ type Daemon struct {
 func Identify(lockPath string, info *PidInfo) (Daemon, error) {
 	holder, err := LockHolder(lockPath)
 	switch {
-	case err == nil && holder == 0:
+	case err == nil && holder == 0, errors.Is(err, ErrHolderExiting):
 		return Daemon{}, ErrNotLocked
 	case err == nil:
 		return identifyHolder(holder, info)
