@@ -68,6 +68,9 @@ func (p *program) Start(s service.Service) error {
 		p.onReady()
 	}
 	p.log.Info("cco daemon started", "url", p.cfg.URL(), "pid", os.Getpid(), "version", p.version, "manager", p.manager)
+	for _, w := range config.UnknownEnv(os.Environ()) {
+		p.log.Warn(w)
+	}
 	return nil
 }
 

@@ -101,6 +101,9 @@ func cmdConfig(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		fmt.Fprintln(stdout, cfg.Value(k.Name))
 	case "validate":
+		for _, w := range config.UnknownEnv(os.Environ()) {
+			fmt.Fprintf(stderr, "cco config validate: warning: %s\n", w)
+		}
 		if _, err := os.Stat(cfg.File); errors.Is(err, os.ErrNotExist) {
 			fmt.Fprintf(stdout, "no config file at %s, so the defaults apply (with the environment's CCO_* keys): ok\n", cfg.File)
 			break

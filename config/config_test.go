@@ -247,3 +247,14 @@ func TestBudgetAndTeamKeys(t *testing.T) {
 	}
 	_ = p
 }
+
+func TestUnknownEnv(t *testing.T) {
+	got := UnknownEnv([]string{
+		"CCO_PORT=4000", "CCO_HOME=/x", "CCO_PROT=4000", "CCO_TEST_LOG_FLOOD=3", "PATH=/bin",
+		"CCO_ZZZZZZZZ=1", "CCO_MANAGER=detached", "cco_port=1", "CCO_EMPTY=",
+	})
+	assert.Equal(t, []string{
+		"CCO_PROT is not a cco setting and is ignored; did you mean CCO_PORT?",
+		"CCO_ZZZZZZZZ is not a cco setting and is ignored",
+	}, got)
+}
