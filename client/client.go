@@ -31,6 +31,10 @@ import (
 // ErrNotRunning means nothing accepts connections at the daemon's address.
 var ErrNotRunning = errors.New("the cco daemon is not running")
 
+// ErrNoAnswer means the request got no answer: the connection was cut or
+// timed out. A daemon that is shutting down cuts its connections.
+var ErrNoAnswer = errors.New("no answer")
+
 // APIError is an error answer from the daemon, in the Anthropic API's shape.
 type APIError struct {
 	Status  int
@@ -277,7 +281,7 @@ func (c *Client) send(ctx context.Context, method, path string, withToken bool, 
 		if refused(err) {
 			return ErrNotRunning
 		}
-		return fmt.Errorf("asking the daemon at %s: %w", c.base, err)
+		return fmt.Errorf("asking the daemon at %s: %w (%w)", c.base, ErrNoAnswer, err)
 	}
 	defer resp.Body.Close()
 	body := io.LimitReader(resp.Body, 64<<20)

@@ -111,9 +111,9 @@ func openDaemon(ctx context.Context, paths config.Paths, limit time.Duration, re
 			return false, nil // it exited just now: look again
 		case starting && errors.As(err, &idErr) && idErr.HolderPID == 0:
 			return false, nil // no kernel to ask: wait for the pid file
-		case errors.Is(err, client.ErrNotRunning):
+		case errors.Is(err, client.ErrNotRunning), errors.Is(err, client.ErrNoAnswer):
 			// Nothing signals a process that cannot prove itself; one
-			// that has closed its address may be stopping already.
+			// that no longer answers at its address may be stopping.
 			if closedSince.IsZero() {
 				closedSince = time.Now()
 			}

@@ -46,7 +46,7 @@ func ReadLastExit(path string) (*LastExit, error) {
 
 // ClearLastExit removes daemon.exit once a run is up.
 func ClearLastExit(path string) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := removeNow(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("removing %s: %w", path, err)
 	}
 	return nil

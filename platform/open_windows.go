@@ -23,6 +23,13 @@ func openWindows(path string, access, disposition uint32) (*os.File, error) {
 	if err := CheckRegular(path, NoFollow); err != nil {
 		return nil, err
 	}
+	return createShared(path, access, disposition)
+}
+
+// createShared opens path sharing read, write and delete with every other
+// handle: os.OpenFile does not share delete, so while one handle is open
+// nobody can rename the file or remove it.
+func createShared(path string, access, disposition uint32) (*os.File, error) {
 	p, err := windows.UTF16PtrFromString(path)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}

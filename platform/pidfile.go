@@ -61,7 +61,7 @@ func ReadPidFile(path string) (PidInfo, error) {
 
 // RemovePidFile removes daemon.pid; a file already gone is not an error.
 func RemovePidFile(path string) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := removeNow(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("removing the pid file %s: %w", path, err)
 	}
 	return nil

@@ -23,19 +23,23 @@ func (t *Tail) checkRotation(w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", t.path, err)
 	}
-	fi, err := os.Stat(t.path)
-	if err == nil && os.SameFile(cur, fi) {
-		if fi.Size() < t.off {
+	curID, err := idOf(t.f)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", t.path, err)
+	}
+	id, err := idOfPath(t.path)
+	if err == nil && curID.same(id) {
+		if cur.Size() < t.off {
 			fmt.Fprintf(t.Notice, "%s was truncated; following it from its start\n", t.path)
 			t.off, t.partial = 0, t.partial[:0]
 		}
 		return nil
 	}
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("checking %s: %w", t.path, err)
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, errOpenBusy) {
+		return nil // between the rename and the new file: next time
 	}
 	if err != nil {
-		return nil // between the rename and the new file: next time
+		return fmt.Errorf("checking %s: %w", t.path, err)
 	}
 	// Rotated. Finish the old file, then any files rotated after it.
 	if err := t.drain(w); err != nil {
@@ -53,7 +57,7 @@ func (t *Tail) checkRotation(w io.Writer) error {
 	}
 	// Listed after opening the new file, so every file rotated before it
 	// was created is in the list.
-	curName, ok := t.nameOf(cur)
+	curName, ok := t.nameOf(curID)
 	if !ok {
 		// The old file was rotated and already pruned (log_max_files).
 		// It was rotated after its last write, and every later file after
@@ -107,15 +111,15 @@ func (t *Tail) backups() ([]string, error) {
 	return names, nil
 }
 
-// nameOf finds the rotated name the file fi now has.
-func (t *Tail) nameOf(fi os.FileInfo) (string, bool) {
+// nameOf finds the rotated name the file id now has.
+func (t *Tail) nameOf(id fileID) (string, bool) {
 	names, err := t.backups()
 	if err != nil {
 		return "", false
 	}
 	dir := filepath.Dir(t.path)
 	for _, n := range names {
-		if bi, err := os.Stat(filepath.Join(dir, n)); err == nil && os.SameFile(fi, bi) {
+		if bid, err := idOfPath(filepath.Join(dir, n)); err == nil && id.same(bid) {
 			return n, true
 		}
 	}
@@ -130,7 +134,7 @@ func (t *Tail) readRotatedAfter(w io.Writer, after string, next *os.File) error 
 	if err != nil {
 		return err
 	}
-	nfi, err := next.Stat()
+	nextID, err := idOf(next)
 	if err != nil {
 		return err
 	}
@@ -144,8 +148,7 @@ func (t *Tail) readRotatedAfter(w io.Writer, after string, next *os.File) error 
 			fmt.Fprintf(t.Notice, "rotated log %s could not be read (%v); lines may have been missed\n", n, err)
 			continue
 		}
-		fi, err := f.Stat()
-		if err == nil && os.SameFile(fi, nfi) {
+		if id, err := idOf(f); err == nil && id.same(nextID) {
 			f.Close()
 			return nil
 		}

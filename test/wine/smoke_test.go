@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -272,6 +273,51 @@ func lifecycle(t *testing.T, ctx context.Context, p *winetest.Prefix, exe string
 	}()
 	status(t, ctx, c, port)
 	stop(t, ctx, c, port)
+
+	// Concurrent stops: each either stops the daemon or finds it gone;
+	// none kills a daemon another has asked to stop.
+	port = freePort(t)
+	if out, code, _ = c.run(t, ctx, "start", "--port", fmt.Sprint(port)); code != 0 {
+		t.Fatalf("start: exit %d: %s", code, out)
+	}
+	concurrentStops(t, ctx, c, port, 3)
+}
+
+// concurrentStops runs n stops at once against the running daemon.
+func concurrentStops(t *testing.T, ctx context.Context, c *cco, port, n int) {
+	t.Helper()
+	type result struct {
+		out  string
+		code int
+	}
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range results {
+		wg.Go(func() {
+			out, code, _ := c.run(t, ctx, "stop")
+			results[i] = result{out, code}
+		})
+	}
+	wg.Wait()
+	stopped := 0
+	for i, r := range results {
+		switch {
+		case r.code != 0 || strings.Contains(r.out, "kill"):
+			t.Errorf("concurrent stop %d: exit %d: %s", i, r.code, r.out)
+		case strings.Contains(r.out, "exited cleanly"):
+			stopped++
+		case strings.TrimSpace(r.out) != "cco is not running":
+			t.Errorf("concurrent stop %d said %q", i, r.out)
+		}
+	}
+	if stopped == 0 {
+		t.Errorf("none of %d concurrent stops stopped the running daemon", n)
+	}
+	if err := wait.Until(ctx, 50*time.Millisecond, 10*time.Second, portClosed(port)); err != nil {
+		t.Fatalf("port %d still open after %d stops: %v", port, n, err)
+	}
+	say("%d concurrent stops: all exit 0 in %.1fs, %d said stopped, the rest not running, none killed", n, time.Since(start).Seconds(), stopped)
 }
 
 func status(t *testing.T, ctx context.Context, c *cco, port int) {
