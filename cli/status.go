@@ -23,7 +23,7 @@ import (
 // manager adds (unit state, enabled, ...) when cco runs under one.
 type daemonStatus struct {
 	Running   bool       `json:"running"`
-	State     string     `json:"state"` // running, starting, stopped
+	State     string     `json:"state"` // running, starting, stopping, stopped
 	PID       int        `json:"pid,omitempty"`
 	URL       string     `json:"url,omitempty"`
 	StartedAt *time.Time `json:"started_at,omitempty"`
@@ -79,12 +79,18 @@ func statusDetached(ctx context.Context, paths config.Paths) (daemonStatus, erro
 		return s, nil
 	}
 	s.Running, s.State = true, "starting"
+	// Where the kernel names the lock holder, its pid is known whatever
+	// the pid file says, and so is a holder that is exiting.
+	holder, err := platform.Identify(paths.Lock, nil)
+	if errors.Is(err, platform.ErrNotLocked) {
+		s.State = "stopping"
+		return s, nil
+	}
 	info := st.Info
 	if st.InfoErr != nil {
 		s.State, s.PidFileError = "running", st.InfoErr.Error()
-		// Where the kernel names the lock holder, its pid is known anyway.
-		if d, err := platform.Identify(paths.Lock, nil); err == nil {
-			s.PID = d.PID
+		if err == nil {
+			s.PID = holder.PID
 		}
 	}
 	if info == nil {
@@ -230,6 +236,8 @@ func printStatus(w io.Writer, s daemonStatus) {
 		if len(s.PendingRestart) > 0 {
 			fmt.Fprintf(w, "  pending:  %s changed and reloaded, but take effect only after 'cco restart'\n", strings.Join(s.PendingRestart, ", "))
 		}
+	case s.State == "stopping":
+		fmt.Fprintln(w, "cco is stopping (the daemon holding the lock is exiting)")
 	case s.State == "starting":
 		fmt.Fprintln(w, "cco is starting (it holds the lock but is not listening yet)")
 	default:

@@ -31,9 +31,10 @@ import (
 // ErrNotRunning means nothing accepts connections at the daemon's address.
 var ErrNotRunning = errors.New("the cco daemon is not running")
 
-// ErrNoAnswer means the request got no answer: the connection was cut or
-// timed out. A daemon that is shutting down cuts its connections.
-var ErrNoAnswer = errors.New("no answer")
+// ErrNoAnswer means the connection was cut before an answer came, as a
+// daemon that is shutting down cuts its connections. A request that timed
+// out is not this: the daemon is there, and hung.
+var ErrNoAnswer = errors.New("the connection was cut before an answer")
 
 // APIError is an error answer from the daemon, in the Anthropic API's shape.
 type APIError struct {
@@ -281,7 +282,10 @@ func (c *Client) send(ctx context.Context, method, path string, withToken bool, 
 		if refused(err) {
 			return ErrNotRunning
 		}
-		return fmt.Errorf("asking the daemon at %s: %w (%w)", c.base, ErrNoAnswer, err)
+		if !timedOut(err) {
+			err = fmt.Errorf("%w (%w)", ErrNoAnswer, err)
+		}
+		return fmt.Errorf("asking the daemon at %s: %w", c.base, err)
 	}
 	defer resp.Body.Close()
 	body := io.LimitReader(resp.Body, 64<<20)
@@ -299,6 +303,13 @@ func (c *Client) send(ctx context.Context, method, path string, withToken bool, 
 		return fmt.Errorf("reading the daemon's answer to %s %s: %w", method, path, err)
 	}
 	return nil
+}
+
+// timedOut reports a request that ran out of time: its context's or the
+// network's deadline.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // refused reports a connection nobody accepted: no daemon listens there.

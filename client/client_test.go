@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/anthropics/cco/config"
 	"github.com/anthropics/cco/platform"
@@ -86,6 +88,44 @@ func TestNotRunning(t *testing.T) {
 	ln.Close()
 	_, err = New("http://"+addr, "").Health(context.Background())
 	assert.ErrorIs(t, err, ErrNotRunning)
+}
+
+// A daemon shutting down cuts the connection: that is ErrNoAnswer. One
+// that holds it without answering is hung, and is not.
+func TestCutAndHung(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	hold := make(chan struct{})
+	defer close(hold)
+	var cut atomic.Bool
+	cut.Store(true)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if cut.Load() {
+				c.Close()
+				continue
+			}
+			go func() { <-hold; c.Close() }()
+		}
+	}()
+	c := New("http://"+ln.Addr().String(), "")
+	_, err = c.Health(t.Context())
+	assert.ErrorIs(t, err, ErrNoAnswer)
+	assert.NotErrorIs(t, err, ErrNotRunning)
+
+	_, err = c.Health(t.Context()) // still cut: nothing is remembered
+	require.ErrorIs(t, err, ErrNoAnswer)
+	cut.Store(false)
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	_, err = c.Health(ctx)
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, ErrNoAnswer, "a hung daemon is not one shutting down")
 }
 
 func TestHealthAndReady(t *testing.T) {

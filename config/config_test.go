@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -251,10 +252,20 @@ func TestBudgetAndTeamKeys(t *testing.T) {
 func TestUnknownEnv(t *testing.T) {
 	got := UnknownEnv([]string{
 		"CCO_PORT=4000", "CCO_HOME=/x", "CCO_PROT=4000", "CCO_TEST_LOG_FLOOD=3", "PATH=/bin",
-		"CCO_ZZZZZZZZ=1", "CCO_MANAGER=detached", "cco_port=1", "CCO_EMPTY=",
+		"CCO_ZZZZZZZZ=1", "CCO_MANAGER=detached", "CCO_EMPTY=", "CCO_HOEM=/x",
+		"CCO_RELIABILITY=full", "CCO_WINE_EXE=cco.exe", "CCO_TEAM_TEST_URL=postgres://",
 	})
 	assert.Equal(t, []string{
+		"CCO_HOEM is not a cco setting and is ignored; did you mean CCO_HOME?",
 		"CCO_PROT is not a cco setting and is ignored; did you mean CCO_PORT?",
 		"CCO_ZZZZZZZZ is not a cco setting and is ignored",
 	}, got)
+	// Windows reads names whatever their case; elsewhere cco_port is
+	// another variable, and not cco's.
+	mixed := UnknownEnv([]string{"CCO_port=1", "cco_prot=1"})
+	if runtime.GOOS == "windows" {
+		assert.Equal(t, []string{"cco_prot is not a cco setting and is ignored; did you mean CCO_PORT?"}, mixed)
+	} else {
+		assert.Equal(t, []string{"CCO_port is not a cco setting and is ignored; did you mean CCO_PORT?"}, mixed)
+	}
 }

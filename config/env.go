@@ -1,7 +1,7 @@
 package config
 
 import (
-	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 )
@@ -13,8 +13,9 @@ var processVars = map[string]bool{
 	"CCO_BYPASS": true, "CCO_CLAUDE": true, "CCO_CLAUDE_DEPTH": true,
 }
 
-// testPrefixes mark variables of cco's own tests and benchmarks.
-var testPrefixes = []string{"CCO_TEST_", "CCO_E2E_", "CCO_BENCH_"}
+// testPrefixes mark variables of cco's own tests, benchmarks and make
+// targets.
+var testPrefixes = []string{"CCO_TEST_", "CCO_E2E_", "CCO_BENCH_", "CCO_TEAM_TEST_", "CCO_WINE_", "CCO_RELIABILITY"}
 
 // UnknownEnv names the CCO_* variables in environ (KEY=VALUE entries) that
 // cco does not read (an empty one is as if unset), with the variable of the key a typo is likely to have
@@ -23,20 +24,38 @@ func UnknownEnv(environ []string) []string {
 	var out []string
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
-		if value == "" || !strings.HasPrefix(name, "CCO_") || processVars[name] || hasAnyPrefix(name, testPrefixes) {
+		// Windows reads environment names whatever their case.
+		upper := name
+		if runtime.GOOS == "windows" {
+			upper = strings.ToUpper(name)
+		}
+		if value == "" || !strings.HasPrefix(upper, "CCO_") || processVars[upper] || hasAnyPrefix(upper, testPrefixes) {
 			continue
 		}
-		if _, ok := keyOfEnv(name); ok {
+		if _, ok := keyOfEnv(upper); ok {
 			continue
 		}
 		msg := name + " is not a cco setting and is ignored"
-		if near := nearestKey(strings.TrimPrefix(name, "CCO_")); near != "" {
-			msg += fmt.Sprintf("; did you mean CCO_%s?", strings.ToUpper(near))
+		if near := nearestVar(upper); near != "" {
+			msg += "; did you mean " + near + "?"
 		}
 		out = append(out, msg)
 	}
 	sort.Strings(out)
 	return out
+}
+
+// nearestVar is the variable cco reads within two edits of name (an
+// CCO_ name, in any case), if exactly one is nearest.
+func nearestVar(name string) string {
+	var vars []string
+	for _, k := range Keys {
+		vars = append(vars, k.EnvName())
+	}
+	for v := range processVars {
+		vars = append(vars, v)
+	}
+	return nearest(strings.ToUpper(name), vars)
 }
 
 // keyOfEnv is the key whose variable is name (CCO_PORT: port).

@@ -446,18 +446,26 @@ func UnknownKey(where, name string) *Error {
 // nearestKey is the known key within two edits of name, if exactly one
 // is nearest.
 func nearestKey(name string) string {
-	name = strings.ReplaceAll(strings.ToLower(name), "-", "_")
+	names := make([]string, len(Keys))
+	for i, k := range Keys {
+		names[i] = k.Name
+	}
+	return nearest(strings.ReplaceAll(strings.ToLower(name), "-", "_"), names)
+}
+
+// nearest is the one candidate within two edits of name nearest to it; ""
+// when none is, or two are equally near.
+func nearest(name string, candidates []string) string {
 	best, bestD, tie := "", 3, false
-	for _, k := range Keys {
-		d := editDistance(name, k.Name)
-		switch {
+	for _, c := range candidates {
+		switch d := editDistance(name, c); {
 		case d < bestD:
-			best, bestD, tie = k.Name, d, false
+			best, bestD, tie = c, d, false
 		case d == bestD:
 			tie = true
 		}
 	}
-	if tie || best == "" {
+	if tie {
 		return ""
 	}
 	return best

@@ -2,6 +2,7 @@ package detached
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/anthropics/cco/client"
@@ -21,9 +22,16 @@ func Identify(ctx context.Context, paths config.Paths, st platform.State) (platf
 	}
 	id, err := client.For(*st.Info, paths).Prove(ctx)
 	if err != nil {
+		why := fmt.Sprintf("the daemon at %s:%d does not prove it is this CCO_HOME's (%v)", st.Info.Host, st.Info.Port, err)
+		switch {
+		case errors.Is(err, client.ErrNotRunning):
+			why = fmt.Sprintf("nothing listens at its address %s:%d, so it cannot prove it is this CCO_HOME's daemon", st.Info.Host, st.Info.Port)
+		case errors.Is(err, client.ErrNoAnswer):
+			why = fmt.Sprintf("it cut the request at %s:%d to prove it is this CCO_HOME's daemon", st.Info.Host, st.Info.Port)
+		}
 		return d, &platform.IdentityError{PidFilePID: st.Info.PID, Msg: fmt.Sprintf(
-			"daemon.pid names pid %d, but the daemon at %s:%d does not prove it is this CCO_HOME's (%v); nothing was signalled: if pid %d is the cco daemon, stop it yourself, then run 'cco status'",
-			st.Info.PID, st.Info.Host, st.Info.Port, err, st.Info.PID), Err: err}
+			"daemon.pid names pid %d, which runs cco, but %s; nothing was signalled: if pid %d is the cco daemon, stop it yourself, then run 'cco status'",
+			st.Info.PID, why, st.Info.PID), Err: err}
 	}
 	if id.PID != st.Info.PID {
 		return d, &platform.IdentityError{PidFilePID: st.Info.PID, HolderPID: id.PID, Msg: fmt.Sprintf(

@@ -89,8 +89,10 @@ func Stop(ctx context.Context, paths config.Paths, timeout time.Duration, p Prog
 func openDaemon(ctx context.Context, paths config.Paths, limit time.Duration, res *StopResult, p Progress) (*platform.Process, platform.PidInfo, error) {
 	var proc *platform.Process
 	var info platform.PidInfo
+	// What is being waited for, for the message if time runs out.
 	var closedSince time.Time
 	var closed error
+	exiting := false
 	err := wait.Until(ctx, PollEvery, limit, func() (bool, error) {
 		st, err := Inspect(paths)
 		if err != nil {
@@ -106,9 +108,10 @@ func openDaemon(ctx context.Context, paths config.Paths, limit time.Duration, re
 		starting := st.Info == nil && st.InfoErr == nil
 		d, err := Identify(ctx, paths, st)
 		var idErr *platform.IdentityError
+		exiting = errors.Is(err, platform.ErrNotLocked)
 		switch {
-		case errors.Is(err, platform.ErrNotLocked):
-			return false, nil // it exited just now: look again
+		case exiting:
+			return false, nil // it is exiting, or exited just now: look again
 		case starting && errors.As(err, &idErr) && idErr.HolderPID == 0:
 			return false, nil // no kernel to ask: wait for the pid file
 		case errors.Is(err, client.ErrNotRunning), errors.Is(err, client.ErrNoAnswer):
@@ -117,9 +120,13 @@ func openDaemon(ctx context.Context, paths config.Paths, limit time.Duration, re
 			if closedSince.IsZero() {
 				closedSince = time.Now()
 			}
-			closed = err
-			p.show("cco daemon (pid %d) no longer answers at %s:%d; waiting for it to exit ... %.1fs", st.Info.PID, st.Info.Host, st.Info.Port, time.Since(closedSince).Seconds())
-			return time.Since(closedSince) > closedGrace, err
+			waited := time.Since(closedSince)
+			closed = fmt.Errorf("after waiting %.0fs for pid %d to exit: %w", waited.Seconds(), st.Info.PID, err)
+			p.show("cco daemon (pid %d) no longer answers at %s:%d; waiting for it to exit ... %.1fs", st.Info.PID, st.Info.Host, st.Info.Port, waited.Seconds())
+			if waited > closedGrace {
+				return true, closed
+			}
+			return false, nil
 		case err != nil:
 			return true, err
 		}
@@ -140,6 +147,8 @@ func openDaemon(ctx context.Context, paths config.Paths, limit time.Duration, re
 		return true, nil
 	})
 	switch {
+	case errors.Is(err, wait.ErrTimeout) && exiting:
+		return nil, info, fmt.Errorf("the cco daemon holding %s is still exiting after %s; run 'cco status' to see when it has gone", paths.Lock, limit)
 	case errors.Is(err, wait.ErrTimeout) && closed != nil:
 		return nil, info, closed
 	case errors.Is(err, wait.ErrTimeout):

@@ -72,6 +72,8 @@ func TestStopRefusesADaemonThatNeverProvesItself(t *testing.T) {
 	res, err := Stop(t.Context(), paths, 2*closedGrace, nil)
 	require.ErrorIs(t, err, platform.ErrNotCertain)
 	assert.ErrorIs(t, err, client.ErrNotRunning)
+	assert.Contains(t, err.Error(), "after waiting 15s for pid")
+	assert.Contains(t, err.Error(), "nothing listens at its address")
 	assert.Contains(t, err.Error(), "nothing was signalled")
 	assert.False(t, res.Running)
 }

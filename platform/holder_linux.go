@@ -38,6 +38,12 @@ func LockHolder(path string) (int, error) {
 	}
 	for _, pid := range candidates {
 		if holdsOpen(pid, want, canon) {
+			// An exiting process drops its memory (its command line and
+			// executable read as nothing) before it closes its files:
+			// it is the holder, but can no longer be told to be cco.
+			if processExiting(pid) {
+				return 0, ErrHolderExiting
+			}
 			return pid, nil
 		}
 	}
@@ -49,7 +55,7 @@ func LockHolder(path string) (int, error) {
 		return 0, err
 	}
 	for _, pid := range candidates {
-		if exiting(pid) {
+		if processExiting(pid) {
 			return 0, ErrHolderExiting
 		}
 	}
@@ -121,12 +127,13 @@ func hasOpen(dir string, want os.FileInfo, canon string) bool {
 	return false
 }
 
-// exiting reports whether pid is part-way through exiting: every thread
+// processExiting reports whether pid is part-way through exiting: every thread
 // of it is flagged as exiting and one has not yet finished. Such a process
-// has closed its files but not yet released their locks. A zombie, whose
+// drops its memory, then closes its files, then releases their locks, and
+// cannot be told to be cco meanwhile. A zombie, whose
 // threads have all finished, released its locks already and is not
 // exiting: a lock it is listed with was left to another process.
-func exiting(pid int) bool {
+func processExiting(pid int) bool {
 	stats, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
 	var threads []string
 	for _, p := range stats {

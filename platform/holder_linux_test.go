@@ -1,11 +1,13 @@
 package platform
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -38,7 +40,7 @@ func TestThreadsExiting(t *testing.T) {
 }
 
 func TestExitingIsNeverALiveProcessOrAZombie(t *testing.T) {
-	assert.False(t, exiting(os.Getpid()), "this test is alive")
+	assert.False(t, processExiting(os.Getpid()), "this test is alive")
 
 	// An exited child not yet waited for: it released its locks.
 	cmd := exec.Command("true")
@@ -48,20 +50,14 @@ func TestExitingIsNeverALiveProcessOrAZombie(t *testing.T) {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid))
 		return err == nil && strings.Contains(string(b), ") Z "), nil
 	}))
-	assert.False(t, exiting(cmd.Process.Pid), "a zombie")
-	assert.False(t, exiting(1<<22+1), "no such process")
+	assert.False(t, processExiting(cmd.Process.Pid), "a zombie")
+	assert.False(t, processExiting(1<<22+1), "no such process")
 }
 
 // A process whose first thread has exited lists no files under
 // /proc/PID/fd; its remaining thread still holds the lock, and is found.
 func TestLockHolderWhoseFirstThreadExited(t *testing.T) {
-	cc, err := exec.LookPath("cc")
-	if err != nil {
-		t.Skip("no C compiler to build a process whose main thread exits")
-	}
-	dir := t.TempDir()
-	src := filepath.Join(dir, "leader.c")
-	require.NoError(t, os.WriteFile(src, []byte(`
+	bin := buildC(t, `
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -77,11 +73,8 @@ int main(int argc, char **argv) {
 	fflush(stdout);
 	pthread_exit(0);
 }
-`), 0o600))
-	bin := filepath.Join(dir, "leader")
-	out, err := exec.Command(cc, "-pthread", "-o", bin, src).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-
+`)
+	dir := t.TempDir()
 	lock := filepath.Join(dir, "daemon.lock")
 	cmd := exec.Command(bin, lock)
 	stdout, err := cmd.StdoutPipe()
@@ -100,4 +93,85 @@ int main(int argc, char **argv) {
 	pid, err := LockHolder(lock)
 	require.NoError(t, err)
 	assert.Equal(t, cmd.Process.Pid, pid)
+}
+
+// buildC compiles a C program of the test's, skipping the test when there
+// is no compiler.
+func buildC(t *testing.T, src string) string {
+	t.Helper()
+	cc, err := exec.LookPath("cc")
+	if err != nil {
+		t.Skip("no C compiler to build the test's process")
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "prog.c")
+	require.NoError(t, os.WriteFile(file, []byte(src), 0o600))
+	bin := filepath.Join(dir, "prog")
+	out, err := exec.Command(cc, "-pthread", "-o", bin, file).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	return bin
+}
+
+// A process that exits with much memory spends a while dropping it, its
+// files still open: its executable reads as nothing then, so it can no
+// longer be told to be cco. It is named as exiting, never as the holder.
+func TestLockHolderOfAProcessDroppingItsMemory(t *testing.T) {
+	bin := buildC(t, `
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+	int fd = open(argv[1], O_RDWR | O_CREAT, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) != 0) return 1;
+	size_t n = (size_t)1 << 30;
+	char *p = malloc(n);
+	if (!p) return 1;
+	memset(p, 1, n);
+	printf("locked\n");
+	fflush(stdout);
+	pause();
+	return 0;
+}
+`)
+	lock := filepath.Join(t.TempDir(), "daemon.lock")
+	cmd := exec.Command(bin, lock)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	pid := cmd.Process.Pid
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	buf := make([]byte, 7)
+	_, err = stdout.Read(buf)
+	require.NoError(t, err)
+	require.Equal(t, "locked\n", string(buf))
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	exitingSeen := 0
+	require.NoError(t, wait.Until(t.Context(), time.Millisecond, time.Minute, func() (bool, error) {
+		holder, err := LockHolder(lock)
+		switch {
+		case errors.Is(err, ErrHolderExiting):
+			exitingSeen++
+			return false, nil
+		case err != nil:
+			return true, err
+		case holder == 0:
+			return true, nil // gone
+		}
+		require.Equal(t, pid, holder)
+		if _, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); err != nil {
+			// Its memory is going: from now on it is exiting, not the
+			// holder to be identified.
+			again, err := LockHolder(lock)
+			if err == nil && again == pid {
+				return true, fmt.Errorf("pid %d, whose executable reads as nothing (exiting), was named the lock holder", pid)
+			}
+		}
+		return false, nil
+	}))
+	t.Logf("seen exiting %d times", exitingSeen)
 }

@@ -149,7 +149,7 @@ func confirmByIdentity(info *PidInfo) error {
 	}
 	defer p.Close()
 	id, err := IdentityOf(p)
-	if err != nil && p.Exited() {
+	if err != nil && (p.Exited() || processExiting(info.PID)) {
 		return ErrNotLocked // exiting: the lock is about to be free
 	}
 	if err != nil {
