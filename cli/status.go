@@ -79,21 +79,21 @@ func statusDetached(ctx context.Context, paths config.Paths) (daemonStatus, erro
 		return s, nil
 	}
 	s.Running, s.State = true, "starting"
-	// Where the kernel names the lock holder, its pid is known whatever
-	// the pid file says, and so is a holder that is exiting.
-	holder, err := platform.Identify(paths.Lock, nil)
-	if errors.Is(err, platform.ErrNotLocked) {
-		s.State = "stopping"
-		return s, nil
-	}
 	info := st.Info
-	if st.InfoErr != nil {
-		s.State, s.PidFileError = "running", st.InfoErr.Error()
-		if err == nil {
-			s.PID = holder.PID
-		}
-	}
 	if info == nil {
+		// Where the kernel names the lock holder, its pid is known whatever
+		// the pid file says, and so is a holder that is exiting (it may
+		// have removed its pid file already).
+		holder, err := platform.Identify(paths.Lock, nil)
+		switch {
+		case errors.Is(err, platform.ErrNotLocked):
+			s.State = "stopping"
+		case st.InfoErr != nil:
+			s.State, s.PidFileError = "running", st.InfoErr.Error()
+			if err == nil {
+				s.PID = holder.PID
+			}
+		}
 		return s, nil
 	}
 	// The pid file describes the daemon only if it names the lock holder.
@@ -103,7 +103,10 @@ func statusDetached(ctx context.Context, paths config.Paths) (daemonStatus, erro
 	case errors.As(err, &idErr):
 		s.State, s.NotCertain = "running", idErr.Error()
 		return s, nil
-	case err != nil && !errors.Is(err, platform.ErrNotLocked):
+	case errors.Is(err, platform.ErrNotLocked):
+		s.State = "stopping"
+		return s, nil
+	case err != nil:
 		return s, err
 	case d.PidFileWrong:
 		// The file's address may be as wrong as its PID: the daemon is

@@ -2,7 +2,7 @@ package platform
 
 import "errors"
 
-// errOpenBusy: someone has the file open and shares it with no one, for an
-// instant (on Windows: an antivirus scan, an indexer); look again later.
-// On Unix an open file never refuses another open.
-var errOpenBusy = errors.New("the file is open by a process that shares it with no one")
+// errOpenBusy: another process has the file open in a way that refuses
+// this open for an instant (on Windows: an antivirus scan, an indexer, a
+// removal pending); look again later. On Unix an open never refuses so.
+var errOpenBusy = errors.New("the file is busy: another process has it open")

@@ -1,7 +1,6 @@
 package platform
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
@@ -30,7 +29,7 @@ func idOf(f *os.File) (fileID, error) {
 // that shares everything (os.SameFile's own open shares nothing).
 func idOfPath(path string) (fileID, error) {
 	f, err := openShared(path)
-	if errors.Is(err, windows.ERROR_SHARING_VIOLATION) {
+	if busy(err) {
 		return fileID{}, fmt.Errorf("%w: %w", errOpenBusy, err)
 	}
 	if err != nil {

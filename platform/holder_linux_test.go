@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -46,10 +47,7 @@ func TestExitingIsNeverALiveProcessOrAZombie(t *testing.T) {
 	cmd := exec.Command("true")
 	require.NoError(t, cmd.Start())
 	defer cmd.Wait()
-	require.NoError(t, wait.Until(t.Context(), 5*time.Millisecond, 30*time.Second, func() (bool, error) {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid))
-		return err == nil && strings.Contains(string(b), ") Z "), nil
-	}))
+	waitZombie(t, cmd.Process.Pid)
 	assert.False(t, processExiting(cmd.Process.Pid), "a zombie")
 	assert.False(t, processExiting(1<<22+1), "no such process")
 }
@@ -76,20 +74,9 @@ int main(int argc, char **argv) {
 `)
 	dir := t.TempDir()
 	lock := filepath.Join(dir, "daemon.lock")
-	cmd := exec.Command(bin, lock)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	buf := make([]byte, 7)
-	_, err = stdout.Read(buf)
-	require.NoError(t, err)
-	require.Equal(t, "locked\n", string(buf))
+	cmd := startLocking(t, bin, lock)
 	// The first thread is a zombie once it has exited.
-	require.NoError(t, wait.Until(t.Context(), 5*time.Millisecond, 30*time.Second, func() (bool, error) {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid))
-		return err == nil && strings.Contains(string(b), ") Z "), nil
-	}))
+	waitZombie(t, cmd.Process.Pid)
 	pid, err := LockHolder(lock)
 	require.NoError(t, err)
 	assert.Equal(t, cmd.Process.Pid, pid)
@@ -138,16 +125,8 @@ int main(int argc, char **argv) {
 }
 `)
 	lock := filepath.Join(t.TempDir(), "daemon.lock")
-	cmd := exec.Command(bin, lock)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
+	cmd := startLocking(t, bin, lock)
 	pid := cmd.Process.Pid
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	buf := make([]byte, 7)
-	_, err = stdout.Read(buf)
-	require.NoError(t, err)
-	require.Equal(t, "locked\n", string(buf))
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	exitingSeen := 0
@@ -174,4 +153,27 @@ int main(int argc, char **argv) {
 		return false, nil
 	}))
 	t.Logf("seen exiting %d times", exitingSeen)
+}
+
+// startLocking starts bin on lock and waits for it to say it holds it.
+func startLocking(t *testing.T, bin, lock string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, lock)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "locked\n", line)
+	return cmd
+}
+
+// waitZombie waits until pid's first thread has finished.
+func waitZombie(t *testing.T, pid int) {
+	t.Helper()
+	require.NoError(t, wait.Until(t.Context(), 5*time.Millisecond, 30*time.Second, func() (bool, error) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		return err == nil && strings.Contains(string(b), ") Z "), nil
+	}))
 }

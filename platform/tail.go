@@ -16,6 +16,7 @@ import (
 type Tail struct {
 	path    string
 	f       *os.File
+	id      fileID // f's identity, read once: it is the same file however renamed
 	off     int64  // next byte of f to read
 	partial []byte // a line begun but not yet ended
 	// Notice receives one-line remarks (truncation, rotation gaps).
@@ -34,7 +35,12 @@ func OpenTail(path string) (*Tail, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Tail{path: path, f: f, Notice: io.Discard}, nil
+	id, err := idOf(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return &Tail{path: path, f: f, id: id, Notice: io.Discard}, nil
 }
 
 // Close closes the file being read.

@@ -23,12 +23,8 @@ func (t *Tail) checkRotation(w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", t.path, err)
 	}
-	curID, err := idOf(t.f)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", t.path, err)
-	}
 	id, err := idOfPath(t.path)
-	if err == nil && curID.same(id) {
+	if err == nil && t.id.same(id) {
 		if cur.Size() < t.off {
 			fmt.Fprintf(t.Notice, "%s was truncated; following it from its start\n", t.path)
 			t.off, t.partial = 0, t.partial[:0]
@@ -57,7 +53,7 @@ func (t *Tail) checkRotation(w io.Writer) error {
 	}
 	// Listed after opening the new file, so every file rotated before it
 	// was created is in the list.
-	curName, ok := t.nameOf(curID)
+	curName, ok := t.nameOf(t.id)
 	if !ok {
 		// The old file was rotated and already pruned (log_max_files).
 		// It was rotated after its last write, and every later file after
@@ -65,12 +61,16 @@ func (t *Tail) checkRotation(w io.Writer) error {
 		curName = t.backupName(cur.ModTime())
 		fmt.Fprintf(t.Notice, "%s rotated faster than it could be followed and old files were pruned; lines may have been missed\n", t.path)
 	}
-	if err := t.readRotatedAfter(w, curName, next); err != nil {
+	nextID, err := idOf(next)
+	if err == nil {
+		err = t.readRotatedAfter(w, curName, nextID)
+	}
+	if err != nil {
 		next.Close()
 		return err
 	}
 	t.f.Close()
-	t.f, t.off = next, 0
+	t.f, t.id, t.off = next, nextID, 0
 	return t.drain(w)
 }
 
@@ -127,14 +127,10 @@ func (t *Tail) nameOf(id fileID) (string, bool) {
 }
 
 // readRotatedAfter writes, oldest first, the rotated files newer than
-// after, stopping at next (the file being switched to) if it was itself
+// after, stopping at nextID (the file being switched to) if it was itself
 // rotated meanwhile.
-func (t *Tail) readRotatedAfter(w io.Writer, after string, next *os.File) error {
+func (t *Tail) readRotatedAfter(w io.Writer, after string, nextID fileID) error {
 	names, err := t.backups()
-	if err != nil {
-		return err
-	}
-	nextID, err := idOf(next)
 	if err != nil {
 		return err
 	}
